@@ -1,0 +1,162 @@
+"""The narrow interfaces the application needs from storage, in the coach's own types.
+
+storage/ implements them with SQLAlchemy; tests may use fakes. ORM rows never cross this line: every method
+takes and returns the plain dataclasses below or those of coach.vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from coach.vocabulary import Journey, Note, NoteKind, NudgeKind, Stage, Timer
+
+
+class HistoryKind(StrEnum):
+    MESSAGE_IN = "in"  # a message she sent (text, or the button she pressed)
+    MESSAGE_OUT = "out"  # a message the coach sent
+    STAGE_CHANGE = "stage"  # detail = "from->to"
+    NUDGE = "nudge"  # a nudge the coach sent first
+
+
+class NudgeStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    MERGED = "merged"  # several piled up during downtime: one message was sent for all of them
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    user_id: int
+    chat_id: int
+    active: bool
+    created_at: datetime
+    last_unprompted_at: datetime | None  # when the coach last spoke first (one unprompted message a day)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    at: datetime
+    kind: HistoryKind
+    text: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: datetime
+    kind: NoteKind
+    text: str
+    value: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    at: datetime
+    from_stage: Stage | None
+    to_stage: Stage
+
+
+@dataclass(frozen=True, slots=True)
+class DueNudge:
+    nudge_id: int
+    user_id: int
+    chat_id: int
+    kind: NudgeKind
+    due_at: datetime
+    attempts: int
+
+
+class Users(Protocol):
+    async def touch(self, user_id: int, chat_id: int, now: datetime) -> UserInfo:
+        """Creates her row if new; marks her active (her message after a block makes her reachable again)."""
+        ...
+
+    async def get(self, user_id: int) -> UserInfo | None: ...
+
+    async def set_active(self, user_id: int, active: bool) -> None: ...
+
+    async def set_last_unprompted(self, user_id: int, at: datetime) -> None: ...
+
+
+class Journeys(Protocol):
+    async def load(self, user_id: int) -> Journey | None: ...
+
+    async def save(self, user_id: int, journey: Journey, now: datetime) -> None: ...
+
+
+class History(Protocol):
+    async def add(self, user_id: int, at: datetime, kind: HistoryKind, text: str, detail: str = "") -> None: ...
+
+    async def recent(self, user_id: int, limit: int = 50) -> Sequence[HistoryItem]: ...
+
+    async def stage_changes(self, user_id: int) -> Sequence[StageChange]: ...
+
+
+class Entries(Protocol):
+    async def add(self, user_id: int, note: Note, at: datetime) -> None: ...
+
+    async def recent(self, user_id: int, kinds: Sequence[NoteKind], limit: int = 10) -> Sequence[Entry]: ...
+
+
+class Nudges(Protocol):
+    async def apply(
+        self, user_id: int, set_timers: Sequence[Timer], cancel: frozenset[NudgeKind], now: datetime
+    ) -> None:
+        """Cancels pending nudges of the kinds in `cancel`, then for each timer replaces any pending nudge of
+        the same kind with one due at timer.due_at."""
+        ...
+
+    async def cancel_all(self, user_id: int) -> None: ...
+
+    async def pending(self, user_id: int) -> Sequence[Timer]: ...
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest due time of any pending nudge of an active user, or None."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int, claimer: str) -> Sequence[DueNudge]:
+        """Atomically marks up to `limit` pending nudges with due_at <= now as claimed by `claimer` and returns
+        them (oldest first). Concurrent claimers never get the same row (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+        ...
+
+    async def mark(self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime) -> None: ...
+
+    async def reschedule(self, nudge_id: int, due_at: datetime, attempts: int) -> None:
+        """Puts a claimed nudge back to pending at a new due time (quiet hours, retry after an error)."""
+        ...
+
+    async def release_stale_claims(self, older_than: datetime) -> int:
+        """Claims left by a crashed instance go back to pending."""
+        ...
+
+
+class Transaction(Protocol):
+    users: Users
+    journeys: Journeys
+    history: History
+    entries: Entries
+    nudges: Nudges
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """Everything held about her, as JSON-ready data."""
+        ...
+
+    async def delete_everything(self, user_id: int) -> None:
+        """Removes every row about her from every table."""
+        ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """One unit of work: commits on success, rolls back on error."""
+        ...
+
+    async def close(self) -> None: ...
