@@ -93,7 +93,9 @@ class Journeys(Protocol):
 
 
 class History(Protocol):
-    async def add(self, user_id: int, at: datetime, kind: HistoryKind, text: str, detail: str = "") -> None: ...
+    async def add(
+        self, user_id: int, at: datetime, kind: HistoryKind, text: str, detail: str = ""
+    ) -> None: ...
 
     async def recent(self, user_id: int, limit: int = 50) -> Sequence[HistoryItem]: ...
 

@@ -249,7 +249,9 @@ class Suggest:
     """A button on a set of suggestions: another set, shorter, more playful, or "I sent option n"."""
 
     action: str  # "another" | "shorter" | "playful" | "sent"
-    option: int = 0
+    option: int = 0  # with "sent": which of the options she sent
+    variant: int = 0  # the set the button was shown on, so "sent" can find the option's text again
+    style: str = "default"
 
 
 Event = Said | Answered | Commanded | StepDone | TimerFired | Suggest

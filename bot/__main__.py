@@ -1,0 +1,124 @@
+"""`python -m bot`: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else (or with --console) the console coach."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import sys
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import system_clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
+from bot.dispatcher import Dispatcher, DispatchLoop
+from bot.logs import setup_logging
+from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
+from bot.usecase import Coaching
+from coach.vocabulary import Pace
+from storage.store import open_store
+
+log = logging.getLogger("bot")
+
+
+def _claimer() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def run_telegram(settings: Settings, pace: Pace) -> int:
+    token = settings.token
+    assert token is not None
+    state: dict[str, Any] = {}
+
+    async def started(app: Any) -> None:
+        store = await open_store(settings.database_url)
+        loop_box: list[DispatchLoop] = []
+        coaching = Coaching(store, system_clock, pace, on_timers_changed=lambda due: loop_box[0].poke(due))
+        app.bot_data[COACHING_KEY] = coaching
+        await register_commands(app)
+        dispatcher = Dispatcher(
+            store,
+            coaching,
+            TelegramSender(app.bot),
+            system_clock,
+            rate_per_s=settings.nudge_rate,
+            claimer=_claimer(),
+        )
+        dispatch_loop = DispatchLoop(dispatcher, system_clock, application=app)
+        loop_box.append(dispatch_loop)
+        dispatch_loop.start()
+        state.update(store=store, loop=dispatch_loop)
+        log.info("Rekindle is running on Telegram (one program day = %s)", pace.day)
+
+    async def stopping(app: Any) -> None:
+        if "loop" in state:
+            await state["loop"].stop()
+
+    async def stopped(app: Any) -> None:
+        if "store" in state:
+            await state["store"].close()
+
+    app = build_application(
+        token,
+        None,
+        base_url=settings.telegram_api_base_url,
+        post_init=started,
+        post_stop=stopping,
+        post_shutdown=stopped,
+    )
+    app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "channel_post"])
+    return 0
+
+
+async def run_console(settings: Settings, pace: Pace) -> int:
+    store = await open_store(settings.database_url)
+    loop_box: list[DispatchLoop] = []
+    coaching = Coaching(store, system_clock, pace, on_timers_changed=lambda due: loop_box[0].poke(due))
+    chat = ConsoleChat(coaching)
+    dispatcher = Dispatcher(
+        store,
+        coaching,
+        ConsoleSender(chat),
+        system_clock,
+        rate_per_s=settings.nudge_rate,
+        claimer=_claimer(),
+        only_user=CONSOLE_USER_ID,
+    )
+    dispatch_loop = DispatchLoop(dispatcher, system_clock)
+    loop_box.append(dispatch_loop)
+    dispatch_loop.start()
+    try:
+        await chat.run(stdin_lines(asyncio.get_running_loop()))
+    finally:
+        await dispatch_loop.stop()
+        await store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Rekindle coach")
+    parser.add_argument("--console", action="store_true", help="chat in this terminal even if a token is set")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, secrets=(settings.token,) if settings.token else ())
+    pace = Pace(timedelta(seconds=settings.coach_day_seconds))
+    try:
+        if settings.token and not args.console:
+            return run_telegram(settings, pace)
+        return asyncio.run(run_console(settings, pace))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:
+        log.error("Rekindle stopped: %s", type(exc).__name__, exc_info=exc)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

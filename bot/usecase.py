@@ -1,0 +1,205 @@
+"""The per-message use case: load her journey, run the coach, save everything in one transaction, hand back
+what to send. Both adapters (Telegram and console) and the nudge dispatcher go through here, so they behave the
+same and keep the same history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.chart import journey_chart
+from bot.clock import Clock
+from coach import program
+from coach.copy import messages as M
+from coach.ports import HistoryKind, Store, Transaction
+from coach.timing import deliverable_at
+from coach.vocabulary import (
+    Effect,
+    Event,
+    Journey,
+    NoteKind,
+    NudgeKind,
+    Outcome,
+    Pace,
+    Reply,
+    TimerFired,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 4096  # what Telegram itself allows in one message
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    png: bytes
+    caption: str = ""
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """What an adapter sends back, in order: replies, then a picture or document if any."""
+
+    replies: list[Reply] = field(default_factory=list)
+    picture: Picture | None = None
+    document: Document | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeMessage:
+    kind: NudgeKind
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeDecision:
+    """What to do with nudges that fell due: send one message, try again later, or drop them."""
+
+    message: NudgeMessage | None = None
+    defer_until: datetime | None = None
+
+
+class Coaching:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        pace: Pace,
+        *,
+        on_timers_changed: Callable[[datetime], None] | None = None,
+        chart: Callable[..., bytes | None] = journey_chart,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._pace = pace
+        self._on_timers_changed = on_timers_changed
+        self._chart = chart
+
+    @property
+    def pace(self) -> Pace:
+        return self._pace
+
+    async def handle_text(self, user_id: int, chat_id: int, text: str) -> Outgoing:
+        text = text.strip()
+        if not text:
+            return Outgoing([Reply(M.empty_message())])
+        if len(text) > MAX_INPUT_CHARS:
+            return Outgoing([Reply(M.too_long(MAX_INPUT_CHARS))])
+        return await self._run(user_id, chat_id, text, None, text)
+
+    async def handle_event(self, user_id: int, chat_id: int, event: Event, shown_as: str) -> Outgoing:
+        """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
+        return await self._run(user_id, chat_id, None, event, shown_as)
+
+    async def _run(
+        self, user_id: int, chat_id: int, text: str | None, event: Event | None, shown_as: str
+    ) -> Outgoing:
+        now = self._clock()
+        chart_data: tuple[Journey, list, list] | None = None
+        earliest: datetime | None = None
+        async with self._store.transaction() as tx:
+            await tx.users.touch(user_id, chat_id, now)
+            before = await tx.journeys.load(user_id) or Journey(started_at=now, stage_since=now)
+            if event is None:
+                assert text is not None
+                event = program.interpret(before, text)
+            outcome = program.step(before, event, now, self._pace)
+            await tx.history.add(user_id, now, HistoryKind.MESSAGE_IN, shown_as)
+            if Effect.DELETE_DATA in outcome.effects:
+                await tx.delete_everything(user_id)
+                return Outgoing([Reply(M.delete_done())], deleted=True)
+            await self._save(tx, user_id, before, outcome, now)
+            out = Outgoing(list(outcome.replies))
+            for effect in outcome.effects:
+                if effect is Effect.EXPORT_DATA:
+                    data = await tx.export(user_id)
+                    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+                    out.document = Document(f"rekindle-export-{user_id}.json", content, M.export_caption())
+                elif effect is Effect.LIST_JOURNAL:
+                    entries = await tx.entries.recent(user_id, (NoteKind.JOURNAL, NoteKind.UNSENT), 10)
+                    listed = [(e.at, e.kind, e.text) for e in entries]
+                    out.replies.append(Reply(M.journal_list(listed, outcome.journey.prefs.timezone)))
+                elif effect is Effect.SEND_PROGRESS_CHART:
+                    changes = list(await tx.history.stage_changes(user_id))
+                    moods = [(e.at, e.value) for e in await tx.entries.recent(user_id, (NoteKind.MOOD,), 200)]
+                    chart_data = (outcome.journey, changes, moods)
+            for reply in out.replies:
+                await tx.history.add(user_id, now, HistoryKind.MESSAGE_OUT, reply.text)
+            if outcome.set_timers:
+                earliest = min(t.due_at for t in outcome.set_timers)
+        if chart_data is not None:
+            png = self._chart(*chart_data, now=now, pace=self._pace)
+            if png is not None:
+                out.picture = Picture(png, M.chart_caption(chart_data[0]))
+        if earliest is not None and self._on_timers_changed is not None:
+            self._on_timers_changed(earliest)
+        return out
+
+    async def _save(
+        self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome, now: datetime
+    ) -> None:
+        after = outcome.journey
+        if after.stage is not before.stage:
+            await tx.history.add(user_id, now, HistoryKind.STAGE_CHANGE, "", f"{before.stage}->{after.stage}")
+        for note in outcome.notes:
+            await tx.entries.add(user_id, note, now)
+        if outcome.set_timers or outcome.cancel_timers:
+            await tx.nudges.apply(user_id, outcome.set_timers, outcome.cancel_timers, now)
+        if after != before:
+            await tx.journeys.save(user_id, after, now)
+
+    # ----------------------------------------------------------------------------------------------
+    # Nudges: the dispatcher asks what to send, then confirms what it sent.
+
+    async def decide_nudge(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> NudgeDecision:
+        """Reads only. The same journey and kinds give the same message, so a retry after a failed send
+        renders the very same nudge; nothing is saved until `nudge_delivered`."""
+        async with self._store.transaction() as tx:
+            journey = await tx.journeys.load(user_id)
+            user = await tx.users.get(user_id)
+        if journey is None or user is None:
+            return NudgeDecision()
+        when = deliverable_at(
+            now,
+            journey.prefs,
+            pace=self._pace,
+            last_unprompted_at=user.last_unprompted_at,
+            quiet_until=journey.quiet_until,
+        )
+        if when is None:
+            # Paused: kept, not dropped. Looking again every program hour means /resume needs no bookkeeping.
+            return NudgeDecision(defer_until=now + self._pace.day / 24)
+        if when > now:
+            return NudgeDecision(defer_until=when)
+        kind = program.choose_nudge(list(kinds))
+        outcome = program.step(journey, TimerFired(kind), now, self._pace)
+        if not outcome.replies:
+            # No longer applies; the step may still move a timer (a slip moved day 21).
+            async with self._store.transaction() as tx:
+                await self._save(tx, user_id, journey, outcome, now)
+            return NudgeDecision()
+        return NudgeDecision(message=NudgeMessage(kind, outcome.replies[0]))
+
+    async def nudge_delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+        """After the message went out: run the timer's step for real and record it."""
+        async with self._store.transaction() as tx:
+            journey = await tx.journeys.load(user_id)
+            if journey is None:
+                return
+            outcome = program.step(journey, TimerFired(kind), now, self._pace)
+            await self._save(tx, user_id, journey, outcome, now)
+            for reply in outcome.replies[:1]:
+                await tx.history.add(user_id, now, HistoryKind.NUDGE, reply.text, kind.value)
+            await tx.users.set_last_unprompted(user_id, now)

@@ -1,0 +1,1212 @@
+"""The coaching program: one table of (stage, event) -> next stage and what the coach does.
+
+A person moves through the stages of PROGRAM.md in order:
+
+    intake -> understand -> no_contact -> reconnect -> discuss -> rekindle -> meet -> the_option -> his_move
+                                                                                    -> together | moving_on
+
+Each row of TABLE below says, for one stage (or ANY stage) and one thing she reports (an Intent), which stage she
+is in afterwards and which handler writes the reply. Rows for a specific stage win over ANY rows. TIMER_TABLE does
+the same for nudges that fall due. Nothing else moves a stage, with one exception written down here: time itself.
+When 21 days have passed since her last contact with him, no_contact is over whether or not the day-21 nudge was
+delivered (the bot may have been down), so every step first catches up with the clock (`_catch_up`).
+
+Care comes before coaching and cannot be overridden by any stage: crisis, unsafe and he_said_no are ANY rows
+with no stage-specific rows. After he said no or she said she is unsafe, the coach never drafts a text to him and
+sets no contact nudge; only he reaching out himself reopens coaching (never after unsafe).
+
+Events that a stage does not expect fall through to ANY rows, which always answer helpfully; nothing raises.
+`step` is pure: the journey and `now` come in; a new journey, replies, timers and notes go out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from coach.copy import messages as M
+from coach.review import extract_draft, review_draft
+from coach.suggest import suggest
+from coach.timing import local_hour, next_local_hour, parse_hour, parse_quiet_hours, parse_timezone
+from coach.understand import asks_for_manipulation, understand
+from coach.vocabulary import (
+    CONTACT_NUDGES,
+    Answered,
+    Command,
+    Commanded,
+    Effect,
+    Event,
+    Intent,
+    Journey,
+    Note,
+    NoteKind,
+    NudgeKind,
+    Outcome,
+    Pace,
+    Pronoun,
+    Question,
+    Reply,
+    Said,
+    Stage,
+    StepDone,
+    Suggest,
+    Timer,
+    TimerFired,
+)
+
+NO_CONTACT_DAYS = 21
+RETRY_AFTER_DAYS = 2  # no answer: try again after a couple of days
+QUIET_WEEK_DAYS = 7  # two unanswered texts: wait a week, never a third
+MEET_CHECKIN_DAYS = 7  # after meeting: wait a week ...
+LIGHT_TOUCH_DAYS = 14  # ... or two, then one light touch if nothing came from him
+HIS_MOVE_CHECKIN_DAYS = 3
+CRISIS_QUIET_DAYS = 1
+
+# Which nudges may be pending in each stage; entering a stage cancels every other kind (a crisis check-in stays).
+STAGE_TIMERS: dict[Stage, frozenset[NudgeKind]] = {
+    Stage.INTAKE: frozenset(),
+    Stage.UNDERSTAND: frozenset(),
+    Stage.NO_CONTACT: frozenset({NudgeKind.SELF_WORK, NudgeKind.REACH_OUT}),
+    Stage.RECONNECT: frozenset({NudgeKind.DID_HE_REPLY, NudgeKind.QUIET_WEEK}),
+    Stage.DISCUSS: frozenset({NudgeKind.DID_HE_REPLY}),
+    Stage.REKINDLE: frozenset({NudgeKind.DID_HE_REPLY}),
+    Stage.MEET: frozenset({NudgeKind.DID_HE_REPLY}),
+    Stage.THE_OPTION: frozenset({NudgeKind.MEET_CHECKIN, NudgeKind.LIGHT_TOUCH, NudgeKind.DID_HE_REPLY}),
+    Stage.HIS_MOVE: frozenset({NudgeKind.HIS_MOVE_CHECKIN}),
+    Stage.TOGETHER: frozenset(),
+    Stage.MOVING_ON: frozenset(),
+}
+
+SAFETY_INTENTS = frozenset({Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO})
+
+# Questions whose answer is whatever she types (after the safety check).
+TYPED_QUESTIONS = frozenset(
+    {
+        Question.HIS_NAME,
+        Question.ENDED,
+        Question.HIS_REASON,
+        Question.TIMEZONE,
+        Question.JOURNAL,
+        Question.UNSENT,
+        Question.MEMORY,
+        Question.NOW_INTO,
+        Question.DRAFT,
+        Question.SET_TIMEZONE,
+        Question.SET_QUIET,
+        Question.SET_NUDGE_HOUR,
+        Question.SET_NAME,
+    }
+)
+INTAKE_QUESTIONS = (
+    Question.HIS_NAME,
+    Question.ENDED,
+    Question.WHO_ENDED,
+    Question.HIS_REASON,
+    Question.STILL_TALK,
+    Question.LAST_CONTACT,
+    Question.TIMEZONE,
+    Question.READY,
+    Question.READY_AFTER_REFLECTION,
+)
+MAX_NAME = 40
+MAX_NOTE = 4000
+MAX_FACT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One step's input, handed to every handler."""
+
+    journey: Journey
+    now: datetime
+    pace: Pace
+    text: str = ""
+
+    def days(self, n: float) -> timedelta:
+        return self.pace.days(n)
+
+
+Handler = Callable[[Turn], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    handler: Handler
+    to: Stage | None = None  # None: she stays where she is (the handler may say more)
+
+
+def _out(
+    journey: Journey,
+    *replies: Reply,
+    set_timers: tuple[Timer, ...] = (),
+    cancel: frozenset[NudgeKind] = frozenset(),
+    notes: tuple[Note, ...] = (),
+    effects: tuple[Effect, ...] = (),
+) -> Outcome:
+    return Outcome(journey, tuple(replies), set_timers, cancel - {t.kind for t in set_timers}, notes, effects)
+
+
+def _merge(first: Outcome, second: Outcome) -> Outcome:
+    """`first` happened, then `second` (whose journey is the final one)."""
+    set_kinds = {t.kind for t in second.set_timers}
+    timers = tuple(
+        t for t in first.set_timers if t.kind not in set_kinds and t.kind not in second.cancel_timers
+    )
+    return Outcome(
+        second.journey,
+        first.replies + second.replies,
+        timers + second.set_timers,
+        (first.cancel_timers | second.cancel_timers) - {t.kind for t in timers + second.set_timers},
+        first.notes + second.notes,
+        first.effects + second.effects,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Entering a stage: the timers it starts and the ones it cancels.
+
+
+def _self_work_due(journey: Journey, now: datetime, pace: Pace) -> datetime:
+    if pace.real_days:
+        return next_local_hour(now, journey.prefs.nudge_hour, journey.prefs.timezone)
+    return now + pace.day
+
+
+def no_contact_ends_at(journey: Journey, pace: Pace) -> datetime | None:
+    if journey.last_contact_at is None:
+        return None
+    return journey.last_contact_at + pace.days(NO_CONTACT_DAYS)
+
+
+def _enter(t: Turn, journey: Journey, stage: Stage) -> Outcome:
+    """She moves to `stage`: the stage's intro, its timers, and every other contact timer cancelled."""
+    j = journey.evolve(stage=stage, stage_since=t.now, awaiting=None)
+    timers: tuple[Timer, ...] = ()
+    if stage is Stage.UNDERSTAND:
+        j = j.evolve(awaiting=Question.REASON)
+    elif stage is Stage.NO_CONTACT:
+        j = j.evolve(last_contact_at=j.last_contact_at or t.now)
+        ends = no_contact_ends_at(j, t.pace)
+        assert ends is not None
+        timers = (
+            Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now, t.pace)),
+            Timer(NudgeKind.REACH_OUT, ends),
+        )
+    elif stage is Stage.THE_OPTION and j.last_met_at is not None:
+        timers = (
+            Timer(NudgeKind.MEET_CHECKIN, j.last_met_at + t.days(MEET_CHECKIN_DAYS)),
+            Timer(NudgeKind.LIGHT_TOUCH, j.last_met_at + t.days(LIGHT_TOUCH_DAYS)),
+        )
+    elif stage is Stage.HIS_MOVE:
+        timers = (Timer(NudgeKind.HIS_MOVE_CHECKIN, t.now + t.days(HIS_MOVE_CHECKIN_DAYS)),)
+    cancel = frozenset(NudgeKind) - STAGE_TIMERS[stage] - {NudgeKind.CRISIS_CHECKIN}
+    if j.he_said_no or j.unsafe:
+        timers = tuple(x for x in timers if x.kind not in CONTACT_NUDGES)
+    intro = Reply(M.stage_intro(stage, j, t.now, t.pace), M.stage_buttons(stage, j))
+    return _out(j, intro, set_timers=timers, cancel=cancel)
+
+
+def _start_no_contact(t: Turn, journey: Journey) -> Outcome:
+    """After understand: 21 days of no contact, or straight on if they have already passed."""
+    j = journey.evolve(last_contact_at=journey.last_contact_at or t.now)
+    ends = no_contact_ends_at(j, t.pace)
+    if ends is not None and ends <= t.now:
+        return _enter(t, j, Stage.RECONNECT)
+    return _enter(t, j, Stage.NO_CONTACT)
+
+
+def _catch_up(t: Turn) -> Outcome | None:
+    """Time itself ends no_contact: on day 21 she may reach out, even if the nudge never arrived."""
+    j = t.journey
+    ends = no_contact_ends_at(j, t.pace)
+    if j.stage is Stage.NO_CONTACT and ends is not None and t.now >= ends and not (j.he_said_no or j.unsafe):
+        return _enter(t, j, Stage.RECONNECT)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Handlers for what she reports. Each is short and named for what happened.
+
+
+def _stay(t: Turn, text: str, stage: Stage | None = None) -> Outcome:
+    j = t.journey
+    return _out(j, Reply(text, M.stage_buttons(stage or j.stage, j)))
+
+
+def on_crisis(t: Turn) -> Outcome:
+    # No coaching in this reply; nudges pause for a day, then one gentle check-in.
+    j = t.journey.evolve(quiet_until=t.now + t.days(CRISIS_QUIET_DAYS), awaiting=_keep_intake(t.journey))
+    reply = Reply(M.crisis(j.prefs.timezone))
+    return _out(j, reply, set_timers=(Timer(NudgeKind.CRISIS_CHECKIN, t.now + t.days(CRISIS_QUIET_DAYS)),))
+
+
+def _keep_intake(j: Journey) -> Question | None:
+    return j.awaiting if j.awaiting in INTAKE_QUESTIONS else None
+
+
+def on_unsafe(t: Turn) -> Outcome:
+    j = t.journey.evolve(unsafe=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    return _out(
+        j,
+        Reply(M.unsafe(j.prefs.timezone), M.stage_buttons(Stage.MOVING_ON, j)),
+        cancel=CONTACT_NUDGES,
+    )
+
+
+def on_he_said_no(t: Turn) -> Outcome:
+    j = t.journey.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    return _out(j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES)
+
+
+def on_moving_on(t: Turn) -> Outcome:
+    j = t.journey.evolve(stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    if t.journey.stage is Stage.MOVING_ON:
+        return _out(j, Reply(M.moving_on_again(j.facts), M.stage_buttons(Stage.MOVING_ON, j)))
+    return _out(j, Reply(M.moving_on(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES)
+
+
+def on_back_together(t: Turn) -> Outcome:
+    j = t.journey
+    if j.unsafe:
+        return _out(j, Reply(M.back_together_unsafe(j.prefs.timezone)))
+    if j.stage is Stage.TOGETHER:
+        return _stay(t, M.together_again(j.facts))
+    j = j.evolve(he_said_no=False, unanswered=0)
+    return _enter(t, j, Stage.TOGETHER)
+
+
+def on_feeling_down(t: Turn) -> Outcome:
+    return _out(t.journey, Reply(M.feeling_down(t.journey, t.now), M.feeling_down_buttons()))
+
+
+def on_progress(t: Turn) -> Outcome:
+    j = t.journey
+    return _out(
+        j,
+        Reply(M.progress(j, t.now, t.pace), M.stage_buttons(j.stage, j)),
+        effects=(Effect.SEND_PROGRESS_CHART,),
+    )
+
+
+def on_help(t: Turn) -> Outcome:
+    return _out(t.journey, Reply(M.help_text()))
+
+
+def on_small_talk(t: Turn) -> Outcome:
+    return _stay(t, M.small_talk(t.text, t.journey))
+
+
+def on_other(t: Turn) -> Outcome:
+    # Free text we cannot place is often self-work: keep it in her journal rather than lose it.
+    text = t.text.strip()
+    if not text:
+        return _stay(t, M.didnt_catch())
+    note = Note(NoteKind.JOURNAL, text[:MAX_NOTE])
+    return _out(
+        t.journey,
+        Reply(M.kept_in_journal(t.journey), M.stage_buttons(t.journey.stage, t.journey)),
+        notes=(note,),
+    )
+
+
+def on_ask_suggestion(t: Turn) -> Outcome:
+    return _suggestions(t, variant=t.journey.suggestion_round, style="default")
+
+
+def _suggestions(t: Turn, *, variant: int, style: str) -> Outcome:
+    j = t.journey
+    s = suggest(j, t.now, variant=variant, style=style, pace=t.pace)
+    j = j.evolve(suggestion_round=variant + 1)
+    return _out(j, Reply(M.suggestions(s, j.facts), M.suggestion_buttons(s, variant, style)))
+
+
+def on_check_draft(t: Turn) -> Outcome:
+    draft = extract_draft(t.text)
+    if not draft:
+        j = t.journey.evolve(awaiting=Question.DRAFT)
+        return _out(j, Reply(M.ask_for_draft(j.facts)))
+    return _review(t, draft)
+
+
+def _review(t: Turn, draft: str) -> Outcome:
+    j = t.journey
+    r = review_draft(
+        draft,
+        j.stage,
+        awaiting_reply=j.unanswered > 0,
+        local_hour=local_hour(t.now, j.prefs.timezone) if t.pace.real_days else None,
+        he_said_no=j.he_said_no,
+        unsafe=j.unsafe,
+        his_name=j.facts.his_name,
+        pronoun=j.facts.pronoun,
+    )
+    return _out(j.evolve(awaiting=None), Reply(M.review(r), M.review_buttons(j)))
+
+
+def on_urge(t: Turn) -> Outcome:
+    """Default: outside no_contact a text is fine, if it is one short, casual text."""
+    j = t.journey
+    if j.he_said_no or j.unsafe:
+        return _out(j, Reply(M.urge_after_no(j.facts)), notes=())
+    if j.unanswered >= 2:
+        return _out(j, Reply(M.urge_after_two_unanswered(j.facts), M.sos_buttons()))
+    return _stay(t, M.urge_ok(j.facts, j.stage))
+
+
+def on_sos(t: Turn) -> Outcome:
+    """no_contact: the reason to wait, what to do in the next ten minutes, a place to write it unsent."""
+    j = t.journey
+    return _out(j, Reply(M.sos(j, t.now, t.pace), M.sos_buttons()))
+
+
+def on_i_contacted(t: Turn) -> Outcome:
+    """She texted him: count it, start the two-day "did he reply?" timer, and keep to the pacing rules."""
+    j = t.journey
+    if j.he_said_no or j.unsafe:
+        return _out(j, Reply(M.contacted_after_no(j.facts)))
+    count = j.unanswered + 1
+    j = j.evolve(unanswered=count, last_text_at=t.now)
+    if count >= 2:
+        timer = Timer(NudgeKind.QUIET_WEEK, t.now + t.days(QUIET_WEEK_DAYS))
+        cancel = frozenset({NudgeKind.DID_HE_REPLY})
+    else:
+        timer = Timer(NudgeKind.DID_HE_REPLY, t.now + t.days(RETRY_AFTER_DAYS))
+        cancel = frozenset()
+    if timer.kind not in STAGE_TIMERS[j.stage]:
+        return _out(j, Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)))
+    return _out(
+        j,
+        Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)),
+        set_timers=(timer,),
+        cancel=cancel,
+    )
+
+
+def on_slip(t: Turn) -> Outcome:
+    """A slip in no_contact restarts the count, without shame, and keeps her best streak."""
+    j = t.journey
+    streak = _streak_days(j, t.now, t.pace)
+    best = max(j.best_streak_days, streak)
+    j = j.evolve(last_contact_at=t.now, best_streak_days=best, slips=j.slips + 1)
+    ends = no_contact_ends_at(j, t.pace)
+    assert ends is not None
+    return _out(
+        j,
+        Reply(M.slip(j, streak, best, ends), M.stage_buttons(Stage.NO_CONTACT, j)),
+        set_timers=(Timer(NudgeKind.REACH_OUT, ends),),
+    )
+
+
+def on_chance_meeting(t: Turn) -> Outcome:
+    return _stay(t, M.chance_meeting_in_no_contact(t.journey.facts))
+
+
+def on_he_replied(t: Turn) -> Outcome:
+    j = t.journey.evolve(unanswered=0)
+    return _out(
+        j,
+        Reply(M.he_replied(j.facts, j.stage), M.stage_buttons(j.stage, j)),
+        cancel=frozenset({NudgeKind.DID_HE_REPLY, NudgeKind.QUIET_WEEK, NudgeKind.LIGHT_TOUCH}),
+    )
+
+
+def on_contact_open(t: Turn) -> Outcome:
+    """He answered her text or reached out first: contact is open again, so she moves to discuss."""
+    j = t.journey.evolve(unanswered=0)
+    first = _out(j, Reply(M.contact_open(j.facts, t.journey.stage, t.text)))
+    return _merge(first, _enter(t, j, Stage.DISCUSS))
+
+
+def on_he_reached_out_after_no(t: Turn) -> Outcome:
+    """Only he can reopen coaching after his no, and he leads. Never after she said she is unsafe."""
+    j = t.journey
+    if j.unsafe:
+        return _out(j, Reply(M.he_reached_out_unsafe(j.prefs.timezone)))
+    if not j.he_said_no:
+        return _out(j, Reply(M.he_reached_out_after_moving_on(j.facts), M.reopen_buttons()))
+    j = j.evolve(he_said_no=False, unanswered=0)
+    first = _out(j, Reply(M.reopened_by_him(j.facts)))
+    return _merge(first, _enter(t, j, Stage.DISCUSS))
+
+
+def on_no_reply(t: Turn) -> Outcome:
+    j = t.journey
+    if j.unanswered == 0:
+        return _stay(t, M.no_reply_nothing_sent(j.facts, j.stage))
+    if j.unanswered >= 2:
+        return _stay(t, M.no_reply_wait_a_week(j.facts))
+    retry_at = (j.last_text_at or t.now) + t.days(RETRY_AFTER_DAYS)
+    return _stay(t, M.no_reply_try_again(j, retry_at, t.now))
+
+
+def on_we_met(t: Turn) -> Outcome:
+    j = t.journey.evolve(last_met_at=t.now, unanswered=0)
+    return _out(j, Reply(M.we_met(j.facts, j.stage), M.stage_buttons(j.stage, j)))
+
+
+def on_we_met_in_discuss(t: Turn) -> Outcome:
+    j = t.journey.evolve(last_met_at=t.now, unanswered=0)
+    return _out(j, Reply(M.we_met_did_you_talk(j.facts), M.did_you_talk_buttons()))
+
+
+def on_met_then_option(t: Turn) -> Outcome:
+    """They met: wait a week or two (timers from the meeting), then put the option out there."""
+    j = t.journey.evolve(last_met_at=t.now, unanswered=0)
+    first = _out(j, Reply(M.after_meeting(j.facts)))
+    return _merge(first, _enter(t, j, Stage.THE_OPTION))
+
+
+def on_met_again(t: Turn) -> Outcome:
+    j = t.journey.evolve(last_met_at=t.now, unanswered=0)
+    timers = (
+        Timer(NudgeKind.MEET_CHECKIN, t.now + t.days(MEET_CHECKIN_DAYS)),
+        Timer(NudgeKind.LIGHT_TOUCH, t.now + t.days(LIGHT_TOUCH_DAYS)),
+    )
+    return _out(j, Reply(M.we_met(j.facts, j.stage), M.stage_buttons(j.stage, j)), set_timers=timers)
+
+
+def on_him_in_the_option(t: Turn) -> Outcome:
+    """Something came from him: no light touch needed."""
+    j = t.journey.evolve(unanswered=0)
+    return _out(
+        j,
+        Reply(M.he_replied(j.facts, j.stage), M.stage_buttons(j.stage, j)),
+        cancel=frozenset({NudgeKind.LIGHT_TOUCH, NudgeKind.DID_HE_REPLY}),
+    )
+
+
+def on_him_leading(t: Turn) -> Outcome:
+    j = t.journey.evolve(unanswered=0)
+    return _out(
+        j,
+        Reply(M.him_leading(j.facts), M.stage_buttons(j.stage, j)),
+        set_timers=(Timer(NudgeKind.HIS_MOVE_CHECKIN, t.now + t.days(HIS_MOVE_CHECKIN_DAYS)),),
+    )
+
+
+def on_texting_him_in_his_move(t: Turn) -> Outcome:
+    return _stay(t, M.let_him_lead(t.journey.facts))
+
+
+def on_not_in_intake(t: Turn) -> Outcome:
+    return _out(t.journey, *_ask(t.journey, preface=M.finish_intake_first()))
+
+
+def on_intake_help(t: Turn) -> Outcome:
+    return _out(t.journey, Reply(M.help_text()), *_ask(t.journey))
+
+
+# --------------------------------------------------------------------------------------------------
+# THE TABLE. (stage or ANY, intent) -> Row(handler, next stage). Specific rows win over ANY rows.
+
+ANY = None
+
+TABLE: dict[tuple[Stage | None, Intent], Row] = {
+    # Care first, at every stage; no stage may override these.
+    (ANY, Intent.CRISIS): Row(on_crisis),
+    (ANY, Intent.UNSAFE): Row(on_unsafe, Stage.MOVING_ON),
+    (ANY, Intent.HE_SAID_NO): Row(on_he_said_no, Stage.MOVING_ON),
+    # Always available.
+    (ANY, Intent.MOVING_ON): Row(on_moving_on, Stage.MOVING_ON),
+    (ANY, Intent.BACK_TOGETHER): Row(on_back_together, Stage.TOGETHER),
+    (ANY, Intent.FEELING_DOWN): Row(on_feeling_down),
+    (ANY, Intent.PROGRESS): Row(on_progress),
+    (ANY, Intent.HELP): Row(on_help),
+    (ANY, Intent.SMALL_TALK): Row(on_small_talk),
+    (ANY, Intent.OTHER): Row(on_other),
+    (ANY, Intent.ASK_SUGGESTION): Row(on_ask_suggestion),
+    (ANY, Intent.CHECK_DRAFT): Row(on_check_draft),
+    (ANY, Intent.URGE_TO_CONTACT): Row(on_urge),
+    (ANY, Intent.I_CONTACTED_HIM): Row(on_i_contacted),
+    (ANY, Intent.HE_REPLIED): Row(on_he_replied),
+    (ANY, Intent.HE_REACHED_OUT): Row(on_he_replied),
+    (ANY, Intent.NO_REPLY): Row(on_no_reply),
+    (ANY, Intent.WE_MET): Row(on_we_met),
+    # intake: questions first; help is fine, the rest waits.
+    (Stage.INTAKE, Intent.HELP): Row(on_intake_help),
+    (Stage.INTAKE, Intent.MOVING_ON): Row(on_moving_on, Stage.MOVING_ON),
+    (Stage.INTAKE, Intent.ASK_SUGGESTION): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.CHECK_DRAFT): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.PROGRESS): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.OTHER): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.SMALL_TALK): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.URGE_TO_CONTACT): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.I_CONTACTED_HIM): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.HE_REPLIED): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.HE_REACHED_OUT): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.NO_REPLY): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.WE_MET): Row(on_not_in_intake),
+    (Stage.INTAKE, Intent.BACK_TOGETHER): Row(on_not_in_intake),
+    # no_contact: 21 days from her last contact; a slip restarts the count; he reaching out ends it early.
+    (Stage.NO_CONTACT, Intent.URGE_TO_CONTACT): Row(on_sos),
+    (Stage.NO_CONTACT, Intent.I_CONTACTED_HIM): Row(on_slip),
+    (Stage.NO_CONTACT, Intent.NO_REPLY): Row(on_slip),
+    (Stage.NO_CONTACT, Intent.HE_REACHED_OUT): Row(on_contact_open, Stage.DISCUSS),
+    (Stage.NO_CONTACT, Intent.HE_REPLIED): Row(on_contact_open, Stage.DISCUSS),
+    (Stage.NO_CONTACT, Intent.WE_MET): Row(on_chance_meeting),
+    # reconnect: one casual text; no answer: again after two days; never a third unanswered text.
+    (Stage.RECONNECT, Intent.HE_REPLIED): Row(on_contact_open, Stage.DISCUSS),
+    (Stage.RECONNECT, Intent.HE_REACHED_OUT): Row(on_contact_open, Stage.DISCUSS),
+    (Stage.RECONNECT, Intent.WE_MET): Row(on_contact_open, Stage.DISCUSS),
+    # discuss: the talk; meeting in person may have been the talk.
+    (Stage.DISCUSS, Intent.WE_MET): Row(on_we_met_in_discuss),
+    # rekindle: meeting already means the date happened.
+    (Stage.REKINDLE, Intent.WE_MET): Row(on_met_then_option, Stage.THE_OPTION),
+    # meet: one no-strings date; then wait a week or two.
+    (Stage.MEET, Intent.WE_MET): Row(on_met_then_option, Stage.THE_OPTION),
+    # the_option: anything from him cancels the light touch.
+    (Stage.THE_OPTION, Intent.HE_REACHED_OUT): Row(on_him_in_the_option),
+    (Stage.THE_OPTION, Intent.HE_REPLIED): Row(on_him_in_the_option),
+    (Stage.THE_OPTION, Intent.WE_MET): Row(on_met_again),
+    # his_move: he leads; she keeps her word.
+    (Stage.HIS_MOVE, Intent.HE_REACHED_OUT): Row(on_him_leading),
+    (Stage.HIS_MOVE, Intent.HE_REPLIED): Row(on_him_leading),
+    (Stage.HIS_MOVE, Intent.WE_MET): Row(on_him_leading),
+    (Stage.HIS_MOVE, Intent.I_CONTACTED_HIM): Row(on_texting_him_in_his_move),
+    (Stage.HIS_MOVE, Intent.URGE_TO_CONTACT): Row(on_texting_him_in_his_move),
+    # moving_on: only he can reopen coaching after his no.
+    (Stage.MOVING_ON, Intent.HE_REACHED_OUT): Row(on_he_reached_out_after_no),
+}
+
+# The milestones she marks done with a button ("we talked it through"): stage -> next stage.
+MILESTONES: dict[Stage, Stage] = {
+    Stage.UNDERSTAND: Stage.NO_CONTACT,  # "skip this step"
+    Stage.RECONNECT: Stage.MEET,  # after the quiet week: see him where he will be, instead of a third text
+    Stage.DISCUSS: Stage.REKINDLE,  # we talked it through
+    Stage.REKINDLE: Stage.MEET,  # he is warm and engaged
+    Stage.MEET: Stage.THE_OPTION,  # we met
+    Stage.THE_OPTION: Stage.HIS_MOVE,  # I said it
+}
+
+
+def row_for(stage: Stage, intent: Intent) -> Row:
+    if intent in SAFETY_INTENTS:
+        return TABLE[(ANY, intent)]
+    return TABLE.get((stage, intent)) or TABLE[(ANY, intent)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Timers: (stage, kind) -> handler. A timer that no longer applies is dropped silently (no reply).
+
+
+def fire_self_work(t: Turn) -> Outcome:
+    j = t.journey
+    nxt = Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now, t.pace))
+    return _out(j, Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons()), set_timers=(nxt,))
+
+
+def fire_reach_out(t: Turn) -> Outcome:
+    j = t.journey
+    ends = no_contact_ends_at(j, t.pace)
+    if ends is not None and t.now < ends:
+        # A slip moved the day; the nudge waits for the new one.
+        return _out(j, set_timers=(Timer(NudgeKind.REACH_OUT, ends),))
+    return _enter(t, j, Stage.RECONNECT)
+
+
+def fire_did_he_reply(t: Turn) -> Outcome:
+    j = t.journey
+    if j.unanswered == 0:
+        return _out(j)
+    return _out(j, Reply(M.did_he_reply(j.facts), M.did_he_reply_buttons()))
+
+
+def fire_quiet_week(t: Turn) -> Outcome:
+    j = t.journey
+    if j.unanswered < 2:
+        return _out(j)
+    return _out(j, Reply(M.quiet_week(j.facts), M.quiet_week_buttons()))
+
+
+def fire_meet_checkin(t: Turn) -> Outcome:
+    return _out(
+        t.journey, Reply(M.meet_checkin(t.journey.facts), M.stage_buttons(t.journey.stage, t.journey))
+    )
+
+
+def fire_light_touch(t: Turn) -> Outcome:
+    return _out(t.journey, Reply(M.light_touch(t.journey.facts), M.light_touch_buttons()))
+
+
+def fire_his_move_checkin(t: Turn) -> Outcome:
+    j = t.journey
+    nxt = Timer(NudgeKind.HIS_MOVE_CHECKIN, t.now + t.days(HIS_MOVE_CHECKIN_DAYS))
+    return _out(j, Reply(M.his_move_checkin(j.facts), M.stage_buttons(j.stage, j)), set_timers=(nxt,))
+
+
+def fire_crisis_checkin(t: Turn) -> Outcome:
+    return _out(t.journey, Reply(M.crisis_checkin(), M.feeling_down_buttons()))
+
+
+TIMER_TABLE: dict[tuple[Stage | None, NudgeKind], Handler] = {
+    (Stage.NO_CONTACT, NudgeKind.SELF_WORK): fire_self_work,
+    (Stage.NO_CONTACT, NudgeKind.REACH_OUT): fire_reach_out,
+    (Stage.RECONNECT, NudgeKind.DID_HE_REPLY): fire_did_he_reply,
+    (Stage.DISCUSS, NudgeKind.DID_HE_REPLY): fire_did_he_reply,
+    (Stage.REKINDLE, NudgeKind.DID_HE_REPLY): fire_did_he_reply,
+    (Stage.MEET, NudgeKind.DID_HE_REPLY): fire_did_he_reply,
+    (Stage.THE_OPTION, NudgeKind.DID_HE_REPLY): fire_did_he_reply,
+    (Stage.RECONNECT, NudgeKind.QUIET_WEEK): fire_quiet_week,
+    (Stage.THE_OPTION, NudgeKind.MEET_CHECKIN): fire_meet_checkin,
+    (Stage.THE_OPTION, NudgeKind.LIGHT_TOUCH): fire_light_touch,
+    (Stage.HIS_MOVE, NudgeKind.HIS_MOVE_CHECKIN): fire_his_move_checkin,
+    (ANY, NudgeKind.CRISIS_CHECKIN): fire_crisis_checkin,
+}
+
+# When several nudges piled up (the bot was down), the one that matters most is sent; the rest are merged.
+NUDGE_PRIORITY = (
+    NudgeKind.CRISIS_CHECKIN,
+    NudgeKind.REACH_OUT,
+    NudgeKind.QUIET_WEEK,
+    NudgeKind.DID_HE_REPLY,
+    NudgeKind.LIGHT_TOUCH,
+    NudgeKind.MEET_CHECKIN,
+    NudgeKind.HIS_MOVE_CHECKIN,
+    NudgeKind.SELF_WORK,
+)
+
+
+def on_timer(t: Turn, kind: NudgeKind) -> Outcome:
+    j = t.journey
+    if kind in CONTACT_NUDGES and (j.he_said_no or j.unsafe):
+        return _out(j, cancel=CONTACT_NUDGES)
+    if j.stage is Stage.INTAKE:
+        return _out(j)
+    handler = TIMER_TABLE.get((j.stage, kind)) or TIMER_TABLE.get((ANY, kind))
+    if handler is None:
+        return _out(j, cancel=frozenset({kind}))
+    return handler(t)
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers to the questions the coach asked.
+
+
+def _ask(j: Journey, preface: str = "") -> tuple[Reply, ...]:
+    """The reply that (re)asks the question she owes the coach, if any."""
+    if j.awaiting is None:
+        return ()
+    text = M.question(j.awaiting, j.facts)
+    if preface:
+        text = f"{preface}\n\n{text}"
+    return (Reply(text, M.question_buttons(j.awaiting, j)),)
+
+
+def _next_intake(t: Turn, j: Journey, question: Question | None) -> Outcome:
+    j = j.evolve(awaiting=question)
+    return _out(j, *_ask(j))
+
+
+def _clip(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def on_answer(t: Turn, question: Question, value: str) -> Outcome:
+    j = t.journey
+    if j.awaiting is not question:
+        return _out(j, Reply(M.stale_button()), *_ask(j))
+    value = value.strip()
+    handler = ANSWERS.get(question)
+    if handler is None:
+        return _out(j.evolve(awaiting=None))
+    return handler(t, value)
+
+
+def answer_his_name(t: Turn, value: str) -> Outcome:
+    name = _clip(value, MAX_NAME + 1)
+    if not name or len(name) > MAX_NAME or name.startswith("/"):
+        return _out(t.journey, Reply(M.name_too_long()), *_ask(t.journey))
+    j = t.journey.with_facts(his_name=name)
+    return _next_intake(t, j, Question.ENDED)
+
+
+def answer_ended(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    j = t.journey.with_facts(ended=_clip(value, MAX_FACT))
+    return _next_intake(t, j, Question.WHO_ENDED)
+
+
+def answer_who_ended(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.WHO_ENDED, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    return _next_intake(t, t.journey.with_facts(who_ended=choice), Question.HIS_REASON)
+
+
+def answer_his_reason(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    reason = "" if value == "unknown" else _clip(value, MAX_FACT)
+    return _next_intake(t, t.journey.with_facts(his_reason=reason), Question.STILL_TALK)
+
+
+def answer_still_talk(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.STILL_TALK, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    j = t.journey.with_facts(still_talk=choice)
+    if choice == "blocked":
+        # He blocked her or asked her to stop: consent, from the very start.
+        j = j.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+        return _out(
+            j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES
+        )
+    if choice == "no_contact":
+        return _next_intake(t, j, Question.LAST_CONTACT)
+    return _next_intake(t, j, Question.TIMEZONE)
+
+
+LAST_CONTACT_DAYS = {"days": 3, "week": 10, "weeks": 17, "long": NO_CONTACT_DAYS}
+
+
+def answer_last_contact(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.LAST_CONTACT, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    j = t.journey.evolve(last_contact_at=t.now - t.days(LAST_CONTACT_DAYS[choice]))
+    return _next_intake(t, j, Question.TIMEZONE)
+
+
+def answer_timezone(t: Turn, value: str) -> Outcome:
+    tz = "UTC" if value.lower() in ("skip", "utc") else parse_timezone(value)
+    if tz is None:
+        return _out(t.journey, Reply(M.timezone_unknown(value[:60])), *_ask(t.journey))
+    j = t.journey.with_prefs(timezone=tz)
+    first = _out(j, Reply(M.timezone_set(tz, t.now)))
+    return _merge(first, _next_intake(t, j, Question.READY))
+
+
+def answer_ready(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.READY, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    j = t.journey.with_facts(ready=choice)
+    if choice == "yes":
+        return _enter(t, j, Stage.UNDERSTAND)
+    return _next_intake(t, j, Question.READY_AFTER_REFLECTION)
+
+
+def answer_after_reflection(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.READY_AFTER_REFLECTION, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    if choice == "ready":
+        return _enter(t, t.journey.with_facts(ready="yes"), Stage.UNDERSTAND)
+    if choice == "let_go":
+        return on_moving_on(t)
+    return _out(
+        t.journey, Reply(M.take_your_time(), M.question_buttons(Question.READY_AFTER_REFLECTION, t.journey))
+    )
+
+
+def answer_reason(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    j = t.journey.with_facts(reason_named=_clip(value, MAX_FACT))
+    first = _out(j, Reply(M.reason_named(j.facts)))
+    return _merge(first, _start_no_contact(t, j))
+
+
+def answer_journal(t: Turn, value: str) -> Outcome:
+    return _save_note(t, NoteKind.JOURNAL, value)
+
+
+def answer_unsent(t: Turn, value: str) -> Outcome:
+    return _save_note(t, NoteKind.UNSENT, value)
+
+
+def _save_note(t: Turn, kind: NoteKind, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    j = t.journey.evolve(awaiting=_after_side_question(t.journey))
+    note = Note(kind, value[:MAX_NOTE])
+    return _out(j, Reply(M.note_saved(kind, j.facts), M.stage_buttons(j.stage, j)), *_ask(j), notes=(note,))
+
+
+def _after_side_question(j: Journey) -> Question | None:
+    """When a side question is answered, she goes back to the question her stage is waiting for, if any."""
+    return Question.REASON if j.stage is Stage.UNDERSTAND else None
+
+
+def answer_memory(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    memories = (*t.journey.facts.memories, _clip(value, MAX_FACT))[-20:]
+    j = t.journey.with_facts(memories=memories).evolve(awaiting=_after_side_question(t.journey))
+    return _out(j, Reply(M.memory_saved(j.facts)), notes=(Note(NoteKind.MEMORY, value[:MAX_FACT]),))
+
+
+def answer_now_into(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    j = t.journey.with_facts(now_into=_clip(value, MAX_FACT)).evolve(awaiting=_after_side_question(t.journey))
+    return _out(j, Reply(M.now_into_saved(j.facts)))
+
+
+def answer_mood(t: Turn, value: str) -> Outcome:
+    digits = [c for c in value if c.isdigit()]
+    if len(digits) != 1 or not 1 <= int(digits[0]) <= 5:
+        return _out(t.journey, Reply(M.mood_range()), *_ask(t.journey))
+    mood = int(digits[0])
+    j = t.journey.evolve(awaiting=_after_side_question(t.journey))
+    buttons = M.feeling_down_buttons() if mood <= 2 else M.stage_buttons(j.stage, j)
+    return _out(j, Reply(M.mood_saved(mood, j.facts), buttons), notes=(Note(NoteKind.MOOD, "", mood),))
+
+
+def answer_draft(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    return _review(
+        t.__class__(t.journey.evolve(awaiting=None), t.now, t.pace, value), extract_draft(value) or value
+    )
+
+
+def answer_settings(t: Turn, value: str) -> Outcome:
+    targets = {
+        "timezone": Question.SET_TIMEZONE,
+        "quiet": Question.SET_QUIET,
+        "nudge_hour": Question.SET_NUDGE_HOUR,
+        "name": Question.SET_NAME,
+        "pronoun": Question.SET_PRONOUN,
+    }
+    target = targets.get(value)
+    if target is None:
+        return _out(t.journey.evolve(awaiting=None), Reply(M.stale_button()))
+    j = t.journey.evolve(awaiting=target)
+    return _out(j, *_ask(j))
+
+
+def _setting_saved(t: Turn, j: Journey) -> Outcome:
+    j = j.evolve(awaiting=_after_side_question(t.journey))
+    out = _out(j, Reply(M.settings_saved(j, t.now), M.settings_buttons()))
+    if j.stage is Stage.NO_CONTACT:
+        # Her hour or time zone changed: the daily prompt moves with it.
+        return _out(
+            j, *out.replies, set_timers=(Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now, t.pace)),)
+        )
+    return out
+
+
+def answer_set_timezone(t: Turn, value: str) -> Outcome:
+    tz = parse_timezone(value)
+    if tz is None:
+        return _out(t.journey, Reply(M.timezone_unknown(value[:60])), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_prefs(timezone=tz))
+
+
+def answer_set_quiet(t: Turn, value: str) -> Outcome:
+    hours = parse_quiet_hours(value)
+    if hours is None:
+        return _out(t.journey, Reply(M.quiet_hours_unknown()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_prefs(quiet_start=hours[0], quiet_end=hours[1]))
+
+
+def answer_set_nudge_hour(t: Turn, value: str) -> Outcome:
+    hour = parse_hour(value)
+    if hour is None:
+        return _out(t.journey, Reply(M.hour_unknown()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_prefs(nudge_hour=hour))
+
+
+def answer_set_name(t: Turn, value: str) -> Outcome:
+    name = _clip(value, MAX_NAME + 1)
+    if not name or len(name) > MAX_NAME or name.startswith("/"):
+        return _out(t.journey, Reply(M.name_too_long()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(his_name=name))
+
+
+def answer_set_pronoun(t: Turn, value: str) -> Outcome:
+    try:
+        pronoun = Pronoun(value.lower())
+    except ValueError:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(pronoun=pronoun))
+
+
+def answer_reset(t: Turn, value: str) -> Outcome:
+    if value != "yes":
+        j = t.journey.evolve(awaiting=_after_side_question(t.journey))
+        return _out(j, Reply(M.reset_kept(), M.stage_buttons(j.stage, j)))
+    fresh = Journey(started_at=t.now, stage_since=t.now, prefs=t.journey.prefs, awaiting=Question.HIS_NAME)
+    return _out(fresh, Reply(M.reset_done()), *_ask(fresh), cancel=frozenset(NudgeKind))
+
+
+def answer_delete(t: Turn, value: str) -> Outcome:
+    if value != "yes":
+        j = t.journey.evolve(awaiting=_after_side_question(t.journey))
+        return _out(j, Reply(M.delete_kept()))
+    return _out(t.journey.evolve(awaiting=None), effects=(Effect.DELETE_DATA,))
+
+
+ANSWERS: dict[Question, Callable[[Turn, str], Outcome]] = {
+    Question.HIS_NAME: answer_his_name,
+    Question.ENDED: answer_ended,
+    Question.WHO_ENDED: answer_who_ended,
+    Question.HIS_REASON: answer_his_reason,
+    Question.STILL_TALK: answer_still_talk,
+    Question.LAST_CONTACT: answer_last_contact,
+    Question.TIMEZONE: answer_timezone,
+    Question.READY: answer_ready,
+    Question.READY_AFTER_REFLECTION: answer_after_reflection,
+    Question.REASON: answer_reason,
+    Question.JOURNAL: answer_journal,
+    Question.UNSENT: answer_unsent,
+    Question.MEMORY: answer_memory,
+    Question.NOW_INTO: answer_now_into,
+    Question.MOOD: answer_mood,
+    Question.DRAFT: answer_draft,
+    Question.SETTINGS: answer_settings,
+    Question.SET_TIMEZONE: answer_set_timezone,
+    Question.SET_QUIET: answer_set_quiet,
+    Question.SET_NUDGE_HOUR: answer_set_nudge_hour,
+    Question.SET_NAME: answer_set_name,
+    Question.SET_PRONOUN: answer_set_pronoun,
+    Question.RESET: answer_reset,
+    Question.DELETE: answer_delete,
+}
+
+
+def _choice(question: Question, value: str) -> str | None:
+    """A choice question's value from a button's value or her typed words ("he did", "2", "not sure")."""
+    choices = M.CHOICES.get(question, ())
+    v = " ".join(value.lower().split()).strip(" .!?")
+    if not v:
+        return None
+    for key, label in choices:
+        if v == key or v == label.lower():
+            return key
+    if v.isdigit() and 1 <= int(v) <= len(choices):
+        return choices[int(v) - 1][0]
+    for key, words in M.CHOICE_WORDS.get(question, ()):
+        if any(w in v for w in words):
+            return key
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands.
+
+
+def on_command(t: Turn, command: Command, arg: str) -> Outcome:
+    j = t.journey
+    arg = arg.strip()
+    if command is Command.START:
+        if j.stage is Stage.INTAKE:
+            welcome = (
+                M.welcome(j)
+                if j.awaiting is Question.HIS_NAME and not j.facts.his_name
+                else M.welcome_back_intake()
+            )
+            if j.awaiting is None:
+                j = j.evolve(awaiting=Question.HIS_NAME)
+            return _out(
+                j.evolve(started_at=j.started_at or t.now, stage_since=j.stage_since or t.now),
+                Reply(welcome),
+                *_ask(j),
+            )
+        return _out(j, Reply(M.welcome_back(j, t.now, t.pace), M.stage_buttons(j.stage, j)), *_ask(j))
+    if command is Command.HELP:
+        return _out(j, Reply(M.help_text()), *_ask(j) if j.stage is Stage.INTAKE else ())
+    if j.stage is Stage.INTAKE and command not in (
+        Command.CANCEL,
+        Command.RESET,
+        Command.EXPORT,
+        Command.DELETE,
+        Command.SETTINGS,
+        Command.PAUSE,
+        Command.RESUME,
+    ):
+        return on_not_in_intake(t)
+    if command is Command.PROGRESS:
+        return on_progress(t)
+    if command is Command.TEXT:
+        return on_ask_suggestion(t)
+    if command is Command.CHECK:
+        if arg:
+            return _review(t, extract_draft(arg) or arg)
+        j = j.evolve(awaiting=Question.DRAFT)
+        return _out(j, *_ask(j))
+    if command is Command.JOURNAL:
+        if arg:
+            return _save_note(t, NoteKind.JOURNAL, arg)
+        return _out(j, Reply(M.journal_menu(j.facts), M.journal_buttons()))
+    if command is Command.MEMORY:
+        if arg:
+            return answer_memory(t.__class__(j.evolve(awaiting=Question.MEMORY), t.now, t.pace), arg)
+        return _out(j, Reply(M.memory_menu(j.facts), M.memory_buttons()))
+    if command is Command.MOOD:
+        if arg:
+            return answer_mood(t.__class__(j.evolve(awaiting=Question.MOOD), t.now, t.pace), arg)
+        j = j.evolve(awaiting=Question.MOOD)
+        return _out(j, *_ask(j))
+    if command is Command.PAUSE:
+        return _out(j.with_prefs(paused=True), Reply(M.paused()))
+    if command is Command.RESUME:
+        return _out(
+            j.with_prefs(paused=False), Reply(M.resumed()), *_ask(j) if j.stage is Stage.INTAKE else ()
+        )
+    if command is Command.SETTINGS:
+        return _out(j, Reply(M.settings_menu(j, t.now), M.settings_buttons()))
+    if command is Command.RESET:
+        j = j.evolve(awaiting=Question.RESET)
+        return _out(j, *_ask(j))
+    if command is Command.DELETE:
+        j = j.evolve(awaiting=Question.DELETE)
+        return _out(j, *_ask(j))
+    if command is Command.EXPORT:
+        return _out(j, Reply(M.export_coming()), effects=(Effect.EXPORT_DATA,))
+    if command is Command.CANCEL:
+        if j.stage is Stage.INTAKE:
+            return _out(j, Reply(M.cancel_in_intake()))
+        j = j.evolve(awaiting=_after_side_question(j))
+        return _out(j, Reply(M.cancelled(), M.stage_buttons(j.stage, j)))
+    return _out(j, Reply(M.help_text()))
+
+
+def on_side_choice(t: Turn, question: Question, value: str) -> Outcome:
+    """Menu buttons that open a side question (journal, memory): allowed whatever she was asked before."""
+    j = t.journey
+    if question is Question.JOURNAL and value == "recent":
+        return _out(j, effects=(Effect.LIST_JOURNAL,))
+    target = {
+        "write": Question.JOURNAL,
+        "unsent": Question.UNSENT,
+        "memory": Question.MEMORY,
+        "now_into": Question.NOW_INTO,
+    }.get(value)
+    if target is None:
+        return _out(j, Reply(M.stale_button()))
+    j = j.evolve(awaiting=target)
+    return _out(j, *_ask(j))
+
+
+# Buttons that open a question rather than answer one: a:<question>:<value> where the value picks the question.
+MENU_QUESTIONS = frozenset({Question.JOURNAL, Question.MEMORY, Question.SETTINGS, Question.MOOD})
+
+
+def on_step_done(t: Turn, stage: Stage) -> Outcome:
+    j = t.journey
+    if stage is not j.stage or stage not in MILESTONES:
+        return _out(
+            j,
+            Reply(M.stale_button()),
+            Reply(M.stage_intro(j.stage, j, t.now, t.pace), M.stage_buttons(j.stage, j)),
+        )
+    if j.he_said_no or j.unsafe:
+        return _out(j, Reply(M.stale_button()))
+    if stage is Stage.UNDERSTAND:
+        return _start_no_contact(t, j)
+    return _enter(t, j, MILESTONES[stage])
+
+
+def on_suggest_button(t: Turn, event: Suggest) -> Outcome:
+    j = t.journey
+    if event.action == "sent":
+        s = suggest(j, t.now, variant=event.variant, style=event.style, pace=t.pace)
+        if not s.options or event.option >= len(s.options) or s.withheld is not None:
+            return _out(j, Reply(M.stale_button()))
+        sent_text = s.options[event.option].text
+        out = on_i_contacted(Turn(j, t.now, t.pace, sent_text))
+        return _out(
+            out.journey,
+            Reply(M.sent_recorded(sent_text)),
+            *out.replies,
+            set_timers=out.set_timers,
+            cancel=out.cancel_timers,
+        )
+    style = {"another": "default", "shorter": "shorter", "playful": "playful"}[event.action]
+    return _suggestions(
+        t, variant=j.suggestion_round, style=style if event.action != "another" else event.style
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The step.
+
+
+def interpret(journey: Journey, text: str) -> Event:
+    """What a typed message means here: an answer to the question she was asked, or an intent.
+
+    Care wins over everything: a crisis, an unsafe situation or his no is heard even mid-question.
+    """
+    intent = understand(text)
+    if intent in SAFETY_INTENTS:
+        return Said(intent, text)
+    q = journey.awaiting
+    if q is not None:
+        if q in TYPED_QUESTIONS:
+            return Answered(q, text)
+        if q is Question.REASON:
+            if intent in (Intent.OTHER, Intent.FEELING_DOWN):
+                return Answered(q, text)
+        elif _choice(q, text) is not None or (
+            journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
+        ):
+            return Answered(q, text)
+        elif q is Question.MOOD:
+            return Answered(q, text)
+    if asks_for_manipulation(text):
+        return Said(Intent.OTHER, text)  # handled in step via the manipulation check
+    return Said(intent, text)
+
+
+def step(journey: Journey, event: Event, now: datetime, pace: Pace | None = None) -> Outcome:
+    """The program: (journey, event, now) -> new journey, replies, timers. Pure; never raises for bad input."""
+    pace = pace or Pace()
+    t = Turn(journey, now, pace, event.text if isinstance(event, Said) else "")
+    caught_up = _catch_up(t) if not isinstance(event, TimerFired) else None
+    if caught_up is not None:
+        t = Turn(caught_up.journey, now, pace, t.text)
+    outcome = _dispatch(t, event)
+    return _merge(caught_up, outcome) if caught_up is not None else outcome
+
+
+def _dispatch(t: Turn, event: Event) -> Outcome:
+    match event:
+        case Said(intent=intent, text=text):
+            if intent not in SAFETY_INTENTS and text and asks_for_manipulation(text):
+                return _out(
+                    t.journey,
+                    Reply(M.no_manipulation(t.journey.facts), M.stage_buttons(t.journey.stage, t.journey)),
+                )
+            return row_for(t.journey.stage, intent).handler(t)
+        case Answered(question=question, value=value):
+            if (
+                question in MENU_QUESTIONS
+                and not (question is Question.MOOD and value.isdigit())
+                and t.journey.awaiting is not question
+            ):
+                if question is Question.MOOD:
+                    return on_command(t, Command.MOOD, "")
+                if question is Question.SETTINGS:
+                    return answer_settings(t, value)
+                return on_side_choice(t, question, value)
+            if question is Question.MOOD and t.journey.awaiting is not Question.MOOD:
+                return answer_mood(Turn(t.journey.evolve(awaiting=Question.MOOD), t.now, t.pace), value)
+            return on_answer(t, question, value)
+        case Commanded(command=command, arg=arg):
+            return on_command(t, command, arg)
+        case StepDone(stage=stage):
+            return on_step_done(t, stage)
+        case Suggest():
+            return on_suggest_button(t, event)
+        case TimerFired(kind=kind):
+            return on_timer(t, kind)
+    return _out(t.journey, Reply(M.didnt_catch()))
+
+
+def choose_nudge(kinds: list[NudgeKind] | tuple[NudgeKind, ...]) -> NudgeKind:
+    """Of several nudges that piled up, the one to send."""
+    return min(kinds, key=NUDGE_PRIORITY.index)
+
+
+def _streak_days(j: Journey, now: datetime, pace: Pace) -> int:
+    if j.last_contact_at is None:
+        return 0
+    return max(0, int((now - j.last_contact_at) / pace.day))
+
+
+def streak_days(j: Journey, now: datetime, pace: Pace) -> int:
+    return _streak_days(j, now, pace)
