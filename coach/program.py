@@ -98,6 +98,10 @@ TYPED_QUESTIONS = frozenset(
         Question.SET_NAME,
     }
 )
+# Typed during intake, these are questions of her own, not answers ("what should I text him?" is no name).
+NOT_AN_INTAKE_ANSWER = frozenset(
+    {Intent.ASK_SUGGESTION, Intent.CHECK_DRAFT, Intent.HELP, Intent.PROGRESS, Intent.URGE_TO_CONTACT}
+)
 INTAKE_QUESTIONS = (
     Question.HIS_NAME,
     Question.ENDED,
@@ -1137,6 +1141,8 @@ def interpret(journey: Journey, text: str) -> Event:
     q = journey.awaiting
     if q is not None:
         if q in TYPED_QUESTIONS:
+            if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER:
+                return Said(intent, text)
             return Answered(q, text)
         if q is Question.REASON:
             if intent in (Intent.OTHER, Intent.FEELING_DOWN):

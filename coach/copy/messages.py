@@ -1204,3 +1204,10 @@ def chart_unavailable() -> str:
 
 def console_banner() -> str:
     return "Rekindle, console coach. Type /start to begin, /help for commands; Ctrl-D to quit."
+
+
+def together_again(f: Facts) -> str:
+    return (
+        f"You and {him(f)} are together, and I'm so happy for you. Keep doing what worked: honest talks early, "
+        "no blame, and your own growth. Want to save a good memory from this week?"
+    )
