@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -55,7 +56,9 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
 
     async def stopping(app: Any) -> None:
         if "loop" in state:
-            await state["loop"].stop()
+            # The JobQueue has already shut down by now and took the pending job with it.
+            with contextlib.suppress(Exception):
+                await state["loop"].stop()
 
     async def stopped(app: Any) -> None:
         if "store" in state:

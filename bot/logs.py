@@ -44,6 +44,6 @@ def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # SQL echo and matplotlib's font scan are noise at DEBUG and may show message text.
-    for quiet in ("sqlalchemy", "aiosqlite", "matplotlib", "PIL", "asyncio", "apscheduler"):
-        logging.getLogger(quiet).setLevel(max(logging.INFO, logging.getLogger().level))
+    # SQL (with its parameters: her words) and library chatter never reach the log, whatever the level.
+    for quiet in ("sqlalchemy", "aiosqlite", "asyncpg", "alembic", "matplotlib", "PIL", "asyncio"):
+        logging.getLogger(quiet).setLevel(logging.WARNING)

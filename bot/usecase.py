@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.chart import journey_chart
 from bot.clock import Clock
+from bot.dispatcher import RenderResult
 from coach import program
 from coach.copy import messages as M
 from coach.ports import HistoryKind, Store, Transaction
@@ -192,14 +193,21 @@ class Coaching:
             return NudgeDecision()
         return NudgeDecision(message=NudgeMessage(kind, outcome.replies[0]))
 
-    async def nudge_delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
-        """After the message went out: run the timer's step for real and record it."""
+    async def render(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> RenderResult:
+        """The dispatcher's NudgeRenderer."""
+        decision = await self.decide_nudge(user_id, kinds, now)
+        if decision.message is not None:
+            return RenderResult.sending(decision.message.reply, decision.message.kind)
+        if decision.defer_until is not None:
+            return RenderResult.deferred(decision.defer_until)
+        return RenderResult.dropped()
+
+    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+        """After Telegram accepted the nudge: run the timer's step for real and save what it changed (a stage
+        move on day 21, the next daily prompt). The dispatcher records the message itself."""
         async with self._store.transaction() as tx:
             journey = await tx.journeys.load(user_id)
             if journey is None:
                 return
             outcome = program.step(journey, TimerFired(kind), now, self._pace)
             await self._save(tx, user_id, journey, outcome, now)
-            for reply in outcome.replies[:1]:
-                await tx.history.add(user_id, now, HistoryKind.NUDGE, reply.text, kind.value)
-            await tx.users.set_last_unprompted(user_id, now)
