@@ -112,7 +112,8 @@ class Coaching:
         earliest: datetime | None = None
         async with self._store.transaction() as tx:
             await tx.users.touch(user_id, chat_id, now)
-            before = await tx.journeys.load(user_id) or Journey(started_at=now, stage_since=now)
+            loaded = await tx.journeys.load(user_id)
+            before = loaded or Journey(started_at=now, stage_since=now)
             if event is None:
                 assert text is not None
                 event = program.interpret(before, text)
@@ -121,7 +122,7 @@ class Coaching:
             if Effect.DELETE_DATA in outcome.effects:
                 await tx.delete_everything(user_id)
                 return Outgoing([Reply(M.delete_done())], deleted=True)
-            await self._save(tx, user_id, before, outcome, now)
+            await self._save(tx, user_id, before, outcome, now, new=loaded is None)
             out = Outgoing(list(outcome.replies))
             for effect in outcome.effects:
                 if effect is Effect.EXPORT_DATA:
@@ -149,7 +150,7 @@ class Coaching:
         return out
 
     async def _save(
-        self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome, now: datetime
+        self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome, now: datetime, *, new: bool = False
     ) -> None:
         after = outcome.journey
         if after.stage is not before.stage:
@@ -158,7 +159,7 @@ class Coaching:
             await tx.entries.add(user_id, note, now)
         if outcome.set_timers or outcome.cancel_timers:
             await tx.nudges.apply(user_id, outcome.set_timers, outcome.cancel_timers, now)
-        if after != before:
+        if new or after != before:
             await tx.journeys.save(user_id, after, now)
 
     # ----------------------------------------------------------------------------------------------

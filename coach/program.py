@@ -345,7 +345,7 @@ def _review(t: Turn, draft: str) -> Outcome:
         his_name=j.facts.his_name,
         pronoun=j.facts.pronoun,
     )
-    return _out(j.evolve(awaiting=None), Reply(M.review(r), M.review_buttons(j)))
+    return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j)))
 
 
 def on_urge(t: Turn) -> Outcome:
@@ -596,7 +596,9 @@ def row_for(stage: Stage, intent: Intent) -> Row:
 
 def fire_self_work(t: Turn) -> Outcome:
     j = t.journey
-    nxt = Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now, t.pace))
+    # From half a day on: a prompt that quiet hours pushed to the morning must not pull tomorrow's to the
+    # morning as well (her hour that same evening would fall foul of one-a-day, and so on every day).
+    nxt = Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now + t.days(0.5), t.pace))
     return _out(j, Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons()), set_timers=(nxt,))
 
 
@@ -1120,10 +1122,10 @@ def on_suggest_button(t: Turn, event: Suggest) -> Outcome:
             set_timers=out.set_timers,
             cancel=out.cancel_timers,
         )
-    style = {"another": "default", "shorter": "shorter", "playful": "playful"}[event.action]
-    return _suggestions(
-        t, variant=j.suggestion_round, style=style if event.action != "another" else event.style
-    )
+    if event.action == "another":
+        return _suggestions(t, variant=j.suggestion_round, style=event.style)
+    # "Shorter" and "more playful" rework the set she is looking at, not the next one.
+    return _suggestions(t, variant=event.variant, style=event.action)
 
 
 # --------------------------------------------------------------------------------------------------

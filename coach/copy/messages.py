@@ -963,8 +963,8 @@ def ask_for_draft(f: Facts) -> str:
     return question(Question.DRAFT, f)
 
 
-def review(r: Review) -> str:
-    return drafts.render_review(r)
+def review(r: Review, pronoun: Pronoun = Pronoun.HE) -> str:
+    return drafts.render_review(r, pronoun=pronoun)
 
 
 def review_buttons(j: Journey) -> Keyboard:

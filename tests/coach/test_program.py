@@ -251,10 +251,14 @@ def test_urge_in_no_contact_gets_an_sos() -> None:
 
 def test_self_work_prompt_comes_daily_at_her_hour() -> None:
     j = journey_at(Stage.NO_CONTACT).with_prefs(timezone="Europe/Berlin", nudge_hour=19)
-    out = step(j, TimerFired(NudgeKind.SELF_WORK), NOW)
+    at_her_hour = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 19:00 in Berlin (CET)
+    out = step(j, TimerFired(NudgeKind.SELF_WORK), at_her_hour)
     nxt = out.set_timers[0]
     assert nxt.kind is NudgeKind.SELF_WORK
-    assert nxt.due_at == datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 19:00 in Berlin (CET)
+    assert nxt.due_at == at_her_hour + DAY
+    # Pushed to the morning by quiet hours, the next one still comes at her hour, the next day.
+    morning = datetime(2026, 11, 3, 7, 0, tzinfo=UTC)
+    assert step(j, TimerFired(NudgeKind.SELF_WORK), morning).set_timers[0].due_at == at_her_hour + 2 * DAY
 
 
 def test_a_short_program_day_scales_every_timer() -> None:

@@ -1,0 +1,801 @@
+"""Free text to an `Intent`: normalisation, then safety rules in priority order, then weighted patterns.
+
+A message is first normalised (accents folded, lowercase, curly quotes straightened, apostrophes dropped so
+"don't" and "dont" read alike, "sooo" squeezed, chat slang such as "u", "wanna", "rn" expanded, "my ex
+boyfriend" and a capitalised name in front of a verb read as "he"). Three safety checks then run on the whole
+text, in order, and the first that matches decides: crisis, unsafe, he_said_no. A miss there costs far more
+than a false alarm, so these patterns lean towards recall, and crisis also knows a few phrasings in other
+languages. Everything else is scored: a quoted or colon-introduced draft is cut out of the message first
+(so "should I send 'I miss you'" is about a draft, not about missing him), each intent has a few weighted
+patterns, the weights of the matching ones add up and the best total wins, with ties broken by the order of
+`_ORDER`. Short greetings and acknowledgements are small talk; nothing matched is `other`. Patterns are
+compiled at import; a typical call costs about 0.1 ms and never raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from coach.vocabulary import Intent
+
+__all__ = ["asks_for_manipulation", "normalise", "understand"]
+
+# Safety checks read this much of a message; the scored intents only need its start.
+_SAFETY_CHARS = 20_000
+_SCORED_CHARS = 1_500
+
+
+def _fold(text: str) -> str:
+    """Lowercase without diacritics: "não" and "nao" match the same pattern."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+
+# Chat spelling read as plain English, so the patterns below only need to know one spelling.
+_SLANG = {
+    "u": "you",
+    "ya": "you",
+    "ur": "your",
+    "r": "are",
+    "rn": "right now",
+    "wanna": "want to",
+    "wana": "want to",
+    "gonna": "going to",
+    "gunna": "going to",
+    "gotta": "got to",
+    "tryna": "trying to",
+    "pls": "please",
+    "plz": "please",
+    "plss": "please",
+    "msg": "message",
+    "msgs": "messages",
+    "mssg": "message",
+    "msgd": "messaged",
+    "msged": "messaged",
+    "txt": "text",
+    "tx": "text",
+    "txts": "texts",
+    "txted": "texted",
+    "txtd": "texted",
+    "textd": "texted",
+    "texed": "texted",
+    "replyed": "replied",
+    "repled": "replied",
+    "responed": "responded",
+    "respnded": "responded",
+    "answerd": "answered",
+    "dmed": "dmd",
+    "dm-ed": "dmd",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "nc": "no contact",
+    "idk": "i dont know",
+    "dunno": "dont know",
+    "dnt": "dont",
+    "cnt": "cant",
+    "wont": "wont",
+    "tho": "though",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "b4": "before",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "2day": "today",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "smth": "something",
+    "sth": "something",
+    "abt": "about",
+    "wat": "what",
+    "wut": "what",
+    "sm": "so much",
+    "soo": "so",
+    "sooo": "so",
+    "noo": "no",
+    "hii": "hi",
+    "heyy": "hey",
+    "pleasee": "please",
+    "pleease": "please",
+    "luv": "love",
+    "ily": "i love you",
+    "thnx": "thanks",
+    "thanx": "thanks",
+    "thx": "thanks",
+    "ty": "thanks",
+    "tysm": "thanks so much",
+    "tyvm": "thanks very much",
+    "k": "ok",
+    "kk": "ok",
+    "okay": "ok",
+    "okey": "ok",
+    "okk": "ok",
+    "hmu": "hit me up",
+}
+
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+# Stretched words: a run at the end is one letter ("dieee", "sooo", "hiii"), inside it is two ("cooool").
+_REPEATS_END = re.compile(r"(\w)\1{2,}\b")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_DOUBLES = re.compile(r"(\w)\1")
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+_EX = re.compile(
+    r"\b(?:my|the) ex(?:[- ]?(?:boyfriend|husband|partner|fiance|bf))?\b|\bmy (?:boyfriend|bf)\b"
+)
+
+# A capitalised name in front of a reporting verb ("Jake texted me") is read as "he"; these capitalised
+# words are not names.
+_NAME_VERBS = (
+    r"texted|text|called|calls|replied|responded|answered|messaged|dmd|dmed|emailed|wrote|said|says|told|"
+    r"asked|blocked|hit|pushed|slapped|threatened|sent|liked|reached|contacted|left|wants|doesnt|doesn't|"
+    r"hasnt|hasn't|didnt|didn't|won't|wont|is|was|has|finally|just|never|still"
+)
+_NAME = re.compile(rf"\b([A-Z][a-z]{{2,}})(?=\s+(?:{_NAME_VERBS})\b)")
+_NOT_NAMES = frozenset(
+    "the this that then just and but also so today yesterday tonight finally omg guess who what when why "
+    "how where she they we he it my mom dad mum sister brother friend everyone someone nobody everything "
+    "nothing life work ok okay well still maybe lol haha update sorry yes yeah no and".split()
+)
+
+
+def _names_to_he(text: str) -> str:
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return match.group(0) if word.lower() in _NOT_NAMES else "he"
+
+    return _NAME.sub(swap, text)
+
+
+def _unslang(match: re.Match[str]) -> str:
+    word = match.group(0)
+    # "uuu" is squeezed to "uu" above; the single-letter form is the one the table knows.
+    return _SLANG.get(word) or _SLANG.get(_DOUBLES.sub(r"\1", word)) or word
+
+
+def normalise(text: str) -> str:
+    """Folded, lowercase, slang-expanded words separated by single spaces (punctuation dropped)."""
+    text = _names_to_he(text.translate(_QUOTES))
+    text = _APOSTROPHE.sub("", _fold(text))
+    text = _REPEATS.sub(r"\1\1", _REPEATS_END.sub(r"\1", text))
+    text = _NON_WORD.sub(" ", text)
+    text = _WORD.sub(_unslang, text)
+    text = _EX.sub("my ex", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+# --------------------------------------------------------------------------------------------------
+# Pattern building blocks. "he" also covers she and they, since the coach lets her set his pronoun.
+
+_HE = r"(?:he|hes|hed|she|shes|they|theyve|theyre|my ex)"
+_HIM = r"(?:him|her|them|my ex)"
+_HIS = r"(?:his|her|their|my exs)"
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
+    source = "|".join(f"(?:{p})" for p in patterns)
+    source = source.replace("{HE}", _HE).replace("{HIM}", _HIM).replace("{HIS}", _HIS)
+    return re.compile(_fold(source))
+
+
+# --------------------------------------------------------------------------------------------------
+# Safety, in priority order. A match here decides the intent whatever else the message says.
+
+_CRISIS = _compile(
+    [
+        r"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|drowning|shoot|"
+        r"poison|starve|starving|burn|burning|unalive|unaliving|off) (?:my ?self|me ?self)\b",
+        r"\bkms\b|\bunalive\b|\bsewerslide\b|\bsuicid\w*|\bself ?(?:harm|injur)\w*",
+        r"\b(?:want|wanna|wish|ready|deserve|rather|hope|plan|planning|going|prefer|should|let me|like i want)"
+        r"(?: to| i could| i would| i)?(?: just| simply)? die\b",
+        r"\b(?:i (?:wish|want|hope)(?: i)? (?:was|were|to be|could be)|im better|id be better|better off) dead\b",
+        r"\b(?:wish i (?:was|were|had) never (?:been )?born)\b",
+        r"\b(?:end|ending|take|taking|end it|ending it) (?:it all|my (?:own )?life|everything|things for good)\b",
+        r"\b(?:want|wanna|plan|planning|going|ready|decided|thinking|think about|way) (?:to |of |about )?"
+        r"(?:end|ending) (?:it|things)\b(?! with)",
+        r"\b(?:dont|do not|no longer|never|dont even|really dont) (?:want|wanna|wish|feel like)(?: to)? "
+        r"(?:live|be alive|be here|exist|wake up|go on|keep going|see tomorrow|be around)\b",
+        r"\b(?:not|never) (?:to )?wake up\b",
+        r"\b(?:point|reason|use) (?:in |of |to )?(?:keep )?(?:living|live|life|being alive|being here|going on|"
+        r"it all)\b",
+        r"\b(?:i|im|ill|id|pills|rope|plan|way|how|thinking|thoughts)(?: (?!he\b|she\b|they\b)\w+){0,3} "
+        r"(?:end|ending) (?:it|things|everything|my suffering)\b(?! with)(?! between)",
+        r"\bcutting again\b|\bcut again\b|\bstarted cutting\b|\bcuts on my\b|\brelapsed on self\b",
+        r"\bsleep (?:forever|and never wake)\b|\bnever wake up\b",
+        r"\bnothing (?:left )?to live for\b|\bworth living\b|\blife (?:is|feels) (?:pointless|meaningless)\b",
+        r"\bbetter (?:off )?(?:without me|if i (?:was|were|wasnt|werent|am|m)|with me gone|dead)\b",
+        r"\b(?:reason|point|want|will) (?:\w+ )?to (?:keep )?(?:living|live|go on|going|be alive)\b(?! (?:with|in|for|together))",
+        r"\b(?:happier|better) (?:if|when) i(?:m| am)? (?:was |were |am )?(?:gone|dead|not (?:here|around))\b",
+        r"\bif i (?:died|was dead|were dead|was gone|were gone|disappeared|wasnt here|werent here)\b",
+        r"\b(?:overdos\w*|od(?:ing|d|ed)? on)\b",
+        r"\b(?:took|take|taking|swallow\w*|bunch of|all (?:my|the|of my)|too many|handful of|stockpil\w*|"
+        r"saving|hoarding)(?: \w+){0,2} (?:pills|tablets|meds|medication|sleeping pills)\b",
+        r"\b(?:jump|jumping) (?:off|from|in front of)\b|\bin front of a (?:train|car|bus|truck)\b",
+        r"\b(?:slit|slitting|cut|cutting) (?:my )?wrists?\b|\bnoose\b|\brazor blades?\b",
+        r"\bdisappear (?:forever|for good|permanently)\b|\b(?:want|wanna|wish i could) (?:to )?(?:just )?"
+        r"disappear\b",
+        r"\bcant (?:go on|keep living|live like this)\b|\bdont want to go on\b",
+        r"\b(?:want|need|wish) (?:it|everything|the pain|this pain|it all|all of this|all this) (?:all )?to "
+        r"(?:end|stop|be over)\b",
+        r"\b(?:not|wont) be (?:here|around) (?:anymore|much longer|tomorrow)\b",
+        r"\b(?:suicide|goodbye) (?:notes?|letters?|messages?|videos?)\b|\bfinal goodbye\b|\bsay(?:ing)? goodbye "
+        r"to (?:everyone|everybody|my family|the world)\b",
+        # A looser net: words that in this chat are rarely anything but a warning sign.
+        r"\bpills\b|\bnot existing\b|\bstop existing\b|\bnot exist\b|\bcease to exist\b",
+        r"\b(?:feel like|feels like|im|i am|want|wanna|wish i was) (?:\w+ )?dying\b(?! to| for| of (?:laughter|"
+        r"embarrassment))",
+        r"\b(?:i|me|to)(?: \w+){0,3} die\b(?! for)(?! of (?:embarrassment|laughter|shame))",
+        r"\b(?:want|wanna|going|gonna|about|ready|thinking about|thought about|think about) (?:to )?jump(?:ing)?"
+        r"\b(?! (?:on|in the|into|rope|back|ship|through|to|at|in|for|around|up|over|the gun))",
+        r"\bnot safe (?:with|from|around) myself\b|\bdont trust myself\b|\b(?:scared|afraid) of myself\b|"
+        r"\bhurt(?:ing)? my ?self\b",
+        # Spanish, Portuguese, French, German, Italian, Russian: the most common phrasings.
+        r"\b(?:quiero|ganas de|deseo|voy a|prefiero|quisiera) morir\w*|\bmatarme\b|\bsuicidarme\b|"
+        r"\bno quiero (?:seguir )?vivi\w*|\bganas de vivir\b|\bquitarme la vida\b",
+        r"\b(?:quero|vontade de|vou|queria) morrer\b|\bme matar\b|\bnao quero (?:mais )?viver\b|"
+        r"\btirar (?:a )?minha (?:propria )?vida\b|\bsem vontade de viver\b",
+        r"\b(?:veux|envie de|vais|voudrais) mourir\b|\bme suicider\b|\bme tuer\b|\ben finir\b|"
+        r"\bne veux plus vivre\b|\b(?:plus|pas) envie de vivre\b",
+        r"\b(?:will|mochte|werde|wurde gern) sterben\b|\bnicht mehr leben\b|\bmich umbringen\b|"
+        r"\bbringe mich um\b|\bselbstmord\b|\bsuizid\w*|\bmir das leben nehmen\b",
+        r"\bvoglio morire\b|\buccidermi\b|\bchce umrzec\b",
+        r"хочу умереть|хочу сдохнуть|покончить с собой|не хочу (?:больше )?жить|жить не хочу|убить себя|"
+        r"суицид|самоубииств|покончу с собои",
+    ]
+)
+
+_UNSAFE = _compile(
+    [
+        r"\b{HE} (?:\w+ ){0,3}(?:hit|hits|hitting|slapped|slaps|punched|punches|kicked|kicks|choked|chokes|"
+        r"strangled|strangles|pushed|pushes|shoved|shoves|beat|beats|beating|grabbed|grabs|shook|smacked|"
+        r"attacked|assaulted|raped|bit|dragged|pinned|spat on|spit on|threw \w+ at|burned|slammed) "
+        r"(?:me|my|at me)\b(?! up\b)(?! away\b)",
+        r"\b{HE} (?:\w+ ){0,2}(?:push|pushed|pushes|knock|knocked) me (?:around|down|over|into|against)\b",
+        r"\b(?:beat|beats|beating) me\b|\b(?:abus\w+|violent|violence|rape|raped|assault\w*|strangl\w*|"
+        r"chok(?:e|ed|ing) me|harass\w*|stalk\w*)\b",
+        r"\bthreat\w*\b|\b(?:hands?|arms?) (?:around|on|over) my (?:neck|throat|mouth)\b",
+        r"\bpunch\w* (?:the |a )?walls?\b|\b(?:throws|threw|smashes|smashed) things\b|\b(?:broke|smashed|"
+        r"destroyed|breaks) my (?:phone|door|window|stuff|things|arm|nose|ribs|wrist|car)\b",
+        r"\b(?:screams|screamed|yells|yelled|screaming|yelling) at me\b|\bthr(?:ew|ows|owing) (?:\w+ ){0,3}at "
+        r"me\b|\bkill (?:himself|herself|themselves) and me\b|\b{HE} (?:\w+ ){0,4}kill (?:himself|herself|"
+        r"themselves)\b",
+        r"\btrack\w* me\b|\bair ?tags?\b|\btracker\b|\bgps on my\b|\bspyware\b|\bspy(?:ing)? on me\b|"
+        r"\bscary (?:messages|texts|voicemails)\b|\b{HE} (?:\w+ )?(?:scares|scared|frightens|intimidates) me\b|"
+        r"\bintimidat\w*|\bmenacing\b",
+        r"\b(?:hell|hed|shell|shed|theyll|theyd|{HE} (?:will|would|is going to|s going to|going to|said he "
+        r"would|said hed)) (?:\w+ )?(?:kill me|hurt me|hit me|beat me|ruin my|destroy my|find me|come after "
+        r"me|make me pay|take (?:the|my) (?:kids|children|son|daughter))\b",
+        r"\b(?:scared|afraid|terrified|frightened) (?:\w+ ){0,6}because {HE}\b|\b(?:scared|afraid|terrified|"
+        r"frightened) to (?:go home|leave the house|go outside|be alone|go out|leave him)\b",
+        r"\b(?:would|will|d|going to|gonna|wants to|threatened to|said hed|said he would|swore|is going to) "
+        r"(?:\w+ )?(?:kill|hurt|hit|find|ruin|destroy|beat) (?:me|my)\b",
+        r"\b(?:scared|afraid|terrified|frightened|fear) (?:of|for) (?:{HIM}\b(?! (?:\w+ing|not|never)\b)|"
+        r"my (?:life|safety)|what {HE})",
+        r"\b(?:scared|afraid|terrified|frightened)(?: that)? {HE}(?:ll| will| might| would| is going to| could|"
+        r" may)? (?:\w+ ){0,2}(?:find me|hurt|kill|hit|come after|come for|show up|track|follow|get me|do "
+        r"something)",
+        r"\b(?:dont|do not|never) feel safe\b|\bnot safe (?:around|with|from)\b|\bunsafe\b|\bfear for my\b",
+        r"\b(?:following|followed|follows) me (?:home|around|everywhere|to|from|in|at|when)\b|"
+        r"\b(?:keeps|kept|been|is|was|s) following me\b(?! (?:on|back))|\b(?:keeps|kept|keep) (?:showing|"
+        r"turning) up\b|"
+        r"\bshow(?:s|ed|ing)? up at my (?:\w+ )?(?:work|house|place|door|job|apartment|school)\b",
+        r"\bwont leave me alone\b|\b(?:drives|drove|driving|walks|walked) (?:by|past) my\b|"
+        r"\b(?:waiting|waits|waited) outside my\b|\bbroke into\b|\bbreaks into\b",
+        r"\b(?:tracks|tracked|tracking|track) my (?:location|phone|car|whereabouts)\b|\btracker on my\b",
+        r"\b(?:checks|checked|check|goes through|went through|reads|read|looks through) my (?:phone|messages|"
+        r"texts|email|emails)\b",
+        r"\b(?:wont|wouldnt|doesnt|didnt|never|dont) let me (?:see|go|talk|leave|have|work|out|use)\b",
+        r"\b(?:took|takes|take|stole|steals|controls) (?:all )?(?:of )?my (?:money|phone|keys|car|passport|"
+        r"cards|paycheck|bank)\b|\bcontrolling\b|\bcontrol freak\b|\bcontrolled me\b|\bisolat\w* me\b",
+        r"\bforced (?:me|himself)\b|\bhurt me (?:physically|badly)\b|\bphysically hurt\b|\bbruises?\b",
+        r"\bi (?:got|filed|have|had|applied for|am getting|m getting|took out|requested|want|need|should get|"
+        r"will get|ll get)(?: for)? (?:a |an )?(?:restraining|protective|protection) order\b",
+        r"\border (?:of protection )?against (?:him|my ex)\b",
+    ]
+)
+
+_HE_SAID_NO = _compile(
+    [
+        r"\b{HE} (?:\w+ ){0,5}(?:doesnt|does not|dont|do not|didnt|did not|wont|will not|wouldnt|never|no "
+        r"longer) (?:\w+ ){0,2}(?:want|wants|wanna|wanted|like|plan|intend|love|care) (?:to )?(?:\w+ )?(?:get "
+        r"back|be (?:with|together|friends)|try again|me|contact|any contact|to talk|talk|hear|anything to do|"
+        r"a relationship|see me|us|reconcile|speak)\b",
+        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted|warned)(?: \w+){0,6} "
+        r"(?:stop|quit|not|never|dont|no more) (?:\w+ ){0,2}(?:texting|messaging|contacting|calling|reaching "
+        r"out|writing|bothering|talking|emailing|dming|following|coming|contact|text|call|message|reach out|"
+        r"talk|speak)",
+        r"\b(?:told|asked|begged|wants|needs|said|wrote|texted) (?:me )?(?:to )?(?:please )?(?:stop|quit|"
+        r"not|never|dont) (?:\w+ ){0,2}(?:texting|messaging|contacting|calling|reaching out|writing|"
+        r"bothering|emailing|dming|contact|text|call|message|reach out)",
+        r"\bstop (?:\w+ )?(?:texting|messaging|contacting|calling|writing to|bothering|emailing|dming) me\b|"
+        r"\bdont (?:text|contact|call|message|write to) me (?:again|anymore|ever)\b",
+        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted)(?: \w+){0,5} leave "
+        r"(?:him|me|her|them) alone\b",
+        r"\bnothing to do with (?:me|us)\b|\b(?:its|a) (?:hard |big )?no from (?:him|her|them)\b|\basked me to "
+        r"respect (?:that|it|his|her|their|the)\b|\brespect (?:his|her|their) (?:decision|choice|wishes|"
+        r"boundaries|boundary)\b",
+        r"\bno going back\b|\b(?:not|never|isnt|wont be) coming back\b|\bchanged (?:his|her|their) number\b|"
+        r"\b(?:doesnt|dont|does not|cant) see (?:a |any )?future\b|\bno future (?:for|with) (?:us|me)\b",
+        r"\b(?:told|asked|wants|needs|said)(?: me)?(?: to)? (?:lose|delete) (?:his|my) number\b",
+        r"\b(?:told|asked|wants|said)(?: me)?(?: to)? (?:move on|go away|back off|get over (?:him|it))\b",
+        r"(?<!\bi )\bblock(?:ed|s|ing)? (?:me|my)\b|\b{HE} (?:\w+ ){0,2}blocked\b|\b(?:got|been|am|m|was|"
+        r"im) blocked\b",
+        r"\b(?:restraining|protective|protection|no contact) order\b",
+        r"(?<!accepted )(?<!accepted that )(?<!accept )(?<!accept that )(?<!know )(?<!know that )"
+        r"\b(?:were|we are|its|it is|were so|us is) (?:\w+ )?(?:done|over|finished)(?! with (?:dinner|the))\b",
+        r"\b{HE} (?:\w+ )?(?:has |have |is |s )?(?:already |totally |completely |fully )?(?:moved on|over me)\b",
+        r"\b{HE} (?:\w+ ){0,2}(?:said|says|told me) no\b(?! (?:worries|problem|prob|biggie))|\b{HE} "
+        r"(?:\w+ )?(?:turned me down|rejected me|declined|said no to)\b",
+        r"\bno chance (?:we|of us|of getting|for us)\b|\bnot (?:getting|going to get) back together\b",
+        r"\b(?:will|would|is) never (?:\w+ )?(?:get back|be with me|date me|take me back|come back|want me)\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:isnt|is not|not|s not|no longer) interested\b",
+        r"\b(?:dont|do not|never) (?:ever )?(?:contact|text|call|message|reach out to|talk to|speak to|write to)"
+        r" (?:him|me|her)(?: \w+)? (?:again|ever)\b|\bdont reach out again\b",
+        r"\bnever (?:wants|want|wanted) to (?:see|hear from|talk to|speak to) me\b",
+        r"\b(?:wants|want) me out of (?:his|her|their) life\b|\bcut me off\b|\bcut (?:off )?(?:all )?contact\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:want|wants|asked for|needs|said) (?:\w+ )?no (?:more )?contact\b",
+        r"\b(?:new|another) (?:girlfriend|boyfriend|partner)\b.{0,40}\b(?:over|done|move on|leave|stop)\b",
+    ]
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Drafts: a quoted text, or text after a colon or dash introduced by words like "draft" or "send".
+
+_DRAFT_MARK = "xdraftx"  # survives normalise(): no letter repeated three times
+_QUOTED = re.compile(r"\"[^\"]{2,}\"?|(?:^|(?<=[\s:(]))'(?:[^'\n]|(?<=\w)'(?=\w)){2,}'(?=$|[\s?.!,):;-])")
+_INTRO = re.compile(
+    r"^(?P<head>[^:\n]{0,80}?\b(?:text|message|msg|draft|send|sending|sound|sounds|ok|okay|thoughts|check|"
+    r"rate|this|wrote|write|writing|opener|idea|reply|replied|said|says|sent|texted|answered|responded|"
+    r"saying|like|work|works|verdict)\b[^:\n]{0,20}?)(?:\s*:\s*|\s+-+>?\s+|\s*=>\s*|\s*->\s*)(?P<body>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ATTRIBUTED = re.compile(
+    rf"\b(?:sent|said|says|replied|replies|answered|responded|wrote|texted|messaged|asked|typed|"
+    rf"went with|(?:reply|respond|answer|replying|responding|answering) to)(?: \w+){{0,3}} {_DRAFT_MARK}\b"
+)
+
+
+def _cut_draft(text: str) -> str:
+    """The message with a quoted or introduced draft replaced by a marker word."""
+    text = text.translate(_QUOTES)
+    cut = _QUOTED.sub(f" {_DRAFT_MARK} ", text)
+    if cut != text:
+        return cut
+    intro = _INTRO.match(text)
+    if intro:
+        return f"{intro.group('head')} {_DRAFT_MARK}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Scored intents: (intent, weight, patterns). Weights say how sure a pattern is on its own; a stronger
+# signal (a negated reply, a draft) outweighs a weaker one that often shares the message.
+
+_T = (
+    r"(?:text|call|messag|contact|reach|dm|snap|facetim|email|writ|send|tell|talk|answer|repl|voice ?note)\w*"
+)
+
+_RULES_SOURCE: list[tuple[Intent, float, list[str]]] = [
+    (
+        Intent.CHECK_DRAFT,
+        3.0,
+        [
+            r"\b(?:should|can|could|do|would|may) i (?:\w+ )?(?:send|text|go with) (?:him |her |them )?"
+            r"(?:this|that|it)\b",
+            r"\bis (?:this|that) (?:\w+ )?(?:ok|good|fine|too much|alright|needy|weird|cringe|desperate|"
+            r"acceptable|bad|okay|appropriate|pushy|clingy)\b",
+            r"\brate (?:my|this)\b|\bcheck (?:my|this|the) (?:\w+ )?(?:text|message|draft|reply)\b|\bcheck this\b",
+            r"\b(?:my|this|the|a) draft\b|\b(?:thinking|thought) (?:of|about) sending\b|\bthoughts on sending\b",
+            r"\b(?:does|did|would) (?:this|it|that) (?:\w+ )?(?:sound|seem|look|read|come across)\b|\bhow does "
+            r"(?:this|it|that) (?:sound|look|read)\b",
+            r"\b(?:good|bad) idea to send\b|\bbefore i (?:hit )?send\b|\bbefore sending\b|\bi wrote this\b",
+            r"\btell me if (?:its|this is|it s) ok\b|\bwhat do you think (?:of|about) (?:this|my|sending)\b",
+            r"\b(?:ok|okay|good|fine|weird|too much|cringe|needy|alright|a good idea|a bad idea) (?:\w+ )?"
+            r"(?:to send|if i (?:send|text|say|write))\b(?! (?:him |her |them )?(?:now|tonight|today|again|"
+            r"first|yet|back|at all)?$)",
+        ],
+    ),
+    (
+        Intent.CHECK_DRAFT,
+        1.5,
+        [
+            r"\b(?:good|bad) idea\b|\b(?:is|be|sound|sounds) (?:\w+ )?too much\b|\bthoughts\b|\byes or no\b|"
+            r"\bsend or (?:no|not)\b|\bverdict\b|\blook at my (?:text|message)\b|\bmy (?:text|message)$",
+        ],
+    ),
+    (
+        Intent.ASK_SUGGESTION,
+        3.0,
+        [
+            r"\bwhat (?:should|do|can|could|would|shall|might) i (?:even |possibly )?(?:text|say|write|send|reply|"
+            r"respond|answer|message|tell|put|open with|start with)\b",
+            r"\bwhat (?:would|could|might) be (?:a )?(?:good|nice|best|right|the best) (?:\w+ )?(?:thing|way|"
+            r"text|message|line|words?)\b",
+            r"\b(?:what|how) to (?:say|text|write|send|reply|respond|answer|word|phrase|start|open|begin)\b",
+            r"\b(?:give|send|write|suggest|need|want|got|have|get) (?:me )?(?:a |some |an |any |few |a few |a "
+            r"couple |\d+ |two |three |more |other |different )*(?:good |casual |cute |short |funny |opening |first )?(?:text|message|line|lines|"
+            r"opener|openers|idea|ideas|suggestion|suggestions|options|something|words)\b(?! from)",
+            r"\bsuggest(?!ed)\w*|\bideas? (?:for|on|of)\b|\bopeners?\b|\bopening lines?\b|\bice ?breaker\b",
+            r"\bhow (?:do|should|can|could|would|shall|to) i (?:even )?(?:start|begin|open|word|phrase|respond|"
+            r"reply|answer|approach|break the ice|say|text|ask|bring up|tell|write|reach out)\b",
+            r"\bhelp me (?:\w+ )?(?:word|write|phrase|figure out what|reply|respond|draft|come up|with (?:a|my|"
+            r"the|what) (?:text|message|reply)|say|text)\b",
+            r"\b(?:first|good) (?:text|message)\b|\bway to (?:say|start|open|reach|text|begin|tell|ask|word)\b",
+            r"\b(?:dont know|not sure|no idea|unsure|clue) (?:\w+ )?what to\b",
+        ],
+    ),
+    (
+        Intent.URGE_TO_CONTACT,
+        2.5,
+        [
+            rf"\b(?:want|wants|wanting|wanna|need|dying|tempted|itching|desperate|urge|aching|craving|about|"
+            rf"close|ready|trying not|impulse)(?: so (?:bad|badly|much))?(?: to)? (?:just |really |so |go |finally )?"
+            rf"(?:{_T}|see|hear|like|comment|show up|drive|go (?:to|over|see)|run to|knock)\b",
+            rf"\b(?:going|gonna) to (?:just )?(?:\w+ and )?(?:{_T}|see|drive|go over|show up)\b",
+            r"\b(?:going to|gonna|about to|might|will|ll|close to|want to) (?:\w+ )?(?:cave|give in|slip|"
+            r"relapse)\b|\bdont let me\b",
+            rf"\b(?:should|can|could|may) i (?:just |maybe |at least )?(?:{_T}|see|go see|break)\b",
+            rf"\b(?:cant|can not|cannot|trying not to|trying to not|struggling not to|resist\w*|hard not to|stop "
+            rf"myself from|cant stop myself from)(?: \w+){{0,2}} (?:{_T}|contact|see|call)\b",
+            r"\bstop me\b|\bso tempted\b|\btemptation\b|\b(?:thumb|finger)s? (?:\w+ ){0,2}(?:on|over|hovering)\b",
+            r"\bkeep (?:opening|typing|writing|drafting|checking|looking at|almost|going to)\b",
+            r"\b(?:number|name|chat|message) (?:\w+ )?(?:typed|pulled up|open|ready)\b|\btyped (?:it )?(?:in|out)\b",
+            r"\b(?:going to|gonna|want to|about to|might|will|tempted to|close to|thinking about|thinking of) "
+            r"break(?:ing)? (?:the )?no contact\b",
+            r"\bcant (?:hold on|hold out|hold back|take (?:it|this)|do this|stand (?:it|this|the))\b",
+        ],
+    ),
+    (
+        Intent.I_CONTACTED_HIM,
+        2.5,
+        [
+            r"\bi (?:\w+ (?:and|then) )?(?:just |finally |already |also |accidentally |actually |then |kinda |"
+            r"kind of |ended up |went ahead and |totally |stupidly |drunk |literally )*(?:texted|messaged|called|"
+            r"rang|dmd|emailed|snapchatted|snapped|facetimed|sent|wrote to|wrote him|reached out|contacted|left "
+            r"(?:him |her |them )?a (?:voicemail|voice ?note|message|comment)|commented|replied to (?:his|her)|"
+            r"answered (?:his|her)|broke (?:the )?no contact|slipped|caved|messed up and|gave in|called him)\b",
+            r"^(?:ok |so |just |done |well |yes |yep |update |i )*(?:sent|texted|messaged|called|dmd|emailed)\b",
+            r"\b(?:slipped|caved|gave in|relapsed|broke no contact)\b|\b(?:and|then) (?:then )?(?:texted|"
+            r"messaged|called|dmd|emailed|sent) (?:him|her|them|my ex)\b|\bi (?:\w+ )?liked (?:his|her|their) "
+            r"(?:pic|post|photo|story|picture|tweet|video)\b",
+        ],
+    ),
+    (
+        Intent.HE_REPLIED,
+        3.0,
+        [
+            r"\b{HE} (?:just |finally |actually |already |has |had |immediately |quickly |eventually |really |"
+            r"even |did )*(?:replied|replies|reply|responded|responds|answered|answers|wrote back|wrote me back|"
+            r"texted back|texted me back|text back|text me back|messaged back|messaged me back|called back|"
+            r"called me back|got back to me|replied back|hit me back|rang me back|sent one back|answered back)\b",
+            r"\b(?:got|received|have|had|finally) (?:a |an |his |her )?(?:reply|response|answer|text back|message "
+            r"back)\b",
+            r"\b(?:his|her|their) (?:reply|response|answer)\b|\bsent (?:me )?(?:a |an )?(?:reply|response|"
+            r"answer)\b",
+            r"\b{HE} said (?:no worries|no problem|its (?:fine|ok)|thanks|thank you|sure|yes|ok|cool)\b|"
+            r"\b{HE} said (?:hi|hey|hello) back\b|\b{HE} (?:liked|hearted|loved|reacted to) my (?:text|message)\b",
+        ],
+    ),
+    (
+        Intent.HE_REPLIED,
+        1.0,
+        [
+            r"\b(?:{HE} (?:\w+ )?|and )(?:asked (?:me|about|how|if|what|why)|said (?:hi|hey|hello))\b",
+            r"\b(?:reply|replied|response|answered)\b",
+        ],
+    ),
+    (
+        Intent.NO_REPLY,
+        4.0,
+        [
+            r"\b{HE} (?:\w+ ){0,3}(?:hasnt|has not|havent|didnt|did not|doesnt|does not|never|wont|isnt|is not|"
+            r"not|still hasnt|still not)(?: \w+)? (?:replied|reply|replying|respond\w*|answer\w*|text\w* "
+            r"(?:me )?back|messag\w* (?:me )?back|wrote back|write back|written back|call\w* (?:me )?back|got "
+            r"back|get back to me|gotten back|pick\w* up|said anything|say anything|said a word|opened)\b",
+            r"\b(?:didnt|hasnt|never|not|havent) (?:\w+ )?(?:replied|reply|respond|responded|answer|answered|"
+            r"text back|texted back|write back|wrote back|get back to me|got back to me|pick up|picked up|heard "
+            r"back|heard from)\b",
+            r"\bno (?:reply|response|answer|text back|word|reaction|message back|news)\b",
+            r"\bleft (?:me )?on (?:read|seen|delivered)\b|\bon read\b|\bseen ?zoned\b|\bghost\w*|"
+            r"\bignor\w* (?:all )?(?:of )?(?:me|my)\b|\bcrickets\b|\bradio silence\b|\bsilence from\b",
+            r"\bnothing (?:from {HIM}|yet|since|back|at all)\b|\band nothing\b|\bstill nothing\b|^nothing$",
+            r"\bstill waiting (?:for|on) (?:a |an |his |her )?(?:reply|answer|response|him|text)\b",
+        ],
+    ),
+    (
+        Intent.HE_REACHED_OUT,
+        3.0,
+        [
+            r"(?<!\bif )(?<!\bwhen )(?<!\bin case )(?<!\bbefore )(?<!\bunless )"
+            r"\b{HE} (?:\w+ ){0,2}(?:texted|texts|messaged|messages|called|calls|rang|dmd|emailed|snapchatted|"
+            r"snapped|facetimed|wrote|sent|reached out|contacted|slid into|hit me up|left me|liked|commented on|"
+            r"followed me|messaged me|wrote me)\b(?! (?:me )?back)(?! (?:me )?first (?:and )?back)",
+            r"\band (?:then )?(?:texted|messaged|called|dmd|emailed|wrote) me\b",
+            r"\bguess who (?:just )?(?:texted|called|messaged|dmd|reached out|wrote|emailed)\b",
+            r"\bout of (?:nowhere|the blue)\b|\b(?:texted|messaged|called|dmd|reached out to|contacted|emailed) "
+            r"me first\b|\b{HE} (?:\w+ ){0,2}first\b",
+        ],
+    ),
+    (
+        Intent.WE_MET,
+        3.0,
+        [
+            r"\bwe (?:\w+ ){0,2}(?:met|hung out|hang out|grabbed|saw each other|caught up|danced|kissed|walked|"
+            r"watched|talked in person|spent (?:the|some) (?:day|night|evening|afternoon|time)|went (?:out|on a "
+            r"date|for|to)|(?:had|got) (?:a |some )?(?:coffee|lunch|dinner|drinks|drink|food|date|walk|talk|"
+            r"breakfast|brunch|picnic|movie))\b",
+            r"\b(?:the|our|my|a|coffee|dinner|lunch|first) date (?:\w+ )?(?:was|went|is over|happened|today|"
+            r"yesterday|last night)\b|\bafter (?:the|our) date\b|\bwe spent\b",
+            r"\b(?:saw|seen|ran into|bumped into|met|meeting|run into|spotted|visited) {HIM}\b",
+            r"\b(?:coffee|lunch|dinner|drinks|breakfast|brunch|a walk|a movie|the movies|the day|the night) "
+            r"with {HIM}\b|\bspent (?:\w+ ){0,2}with {HIM}\b|\b(?:drove|walked|took|drive|dropped) me home\b|"
+            r"\bwe (?:talked|chatted|spoke) (?:for|at|all|in person|over|face)\b(?! the phone)",
+            r"\b(?:had|grabbed|got) (?:\w+ ){0,2}with {HIM}\b|\b{HE} (?:came|stopped|dropped) (?:over|by)\b",
+            r"\bjust (?:got|came) (?:back|home) from (?:seeing|meeting|our|the|a|his)\b|\band we (?:talked|chatted|"
+            r"spoke)\b",
+        ],
+    ),
+    (
+        Intent.BACK_TOGETHER,
+        4.0,
+        [
+            r"\b(?:were|we are|we got|we re|we|got|are|getting|officially|its|and|finally|been) (?:officially |finally "
+            r"|so |now |actually |really )?back (?:together|on)\b",
+            r"\b(?:dating|together|a couple|official|exclusive|seeing each other|a thing|an item) again\b",
+            r"\bwe(?:re| are)? (?:\w+ )?together (?:now|again)\b|\bmade it official\b|\bits official\b|"
+            r"\b(?:were|we are|we re) (?:\w+ )?(?:official|trying again|giving it another)\b",
+            r"\b(?:took|take) (?:me|him|her|them) back\b|\b(?:be|am) (?:his|her) (?:girlfriend|boyfriend) again\b",
+            r"\bwe (?:\w+ )?(?:decided|agreed|are going|re going|going) to (?:give it|try) (?:again|another)\b|"
+            r"\bgive (?:it|us) another (?:shot|try|go|chance)\b",
+        ],
+    ),
+    (Intent.BACK_TOGETHER, 2.0, [r"\bwants me back\b|\bi said yes\b|\bit worked\b|\bwe reconciled\b"]),
+    (
+        Intent.FEELING_DOWN,
+        2.0,
+        [
+            r"\bmiss(?:ing)? (?:\w+ ){0,2}(?:him|her|them|his|her|us|my ex|the way|our|having|everything|him so)\b",
+            r"\b(?:lonely|alone|cry|crying|cried|tears|sad|sadness|depressed|depressing|depression|heartbroken|"
+            r"heartbreak|broken|hurts|hurting|pain|empty|numb|miserable|awful|terrible|horrible|upset|devastated|"
+            r"anxious|anxiety|panic|lost|hopeless|worthless|pointless|sucks|struggling|ruined|regret|blame myself|"
+            r"my fault|reminds me|broke down|breakdown|hate myself|gutted|wrecked|shattered|low|down|hard|rough|"
+            r"tough|exhausted|unbearable|crushed|sobbing|lonelier|jealous of|blam\w* myself|killing me|a mess|"
+            r"sleep all day|stay in bed|get out of bed)\b",
+            r"\b(?:crap|shit|garbage|worse|worst|not ok|not okay|not good|meh|blah|wreck)\b|\bnever (?:\w+ ){0,2}"
+            r"get over\b",
+            r"\b(?:thinking|think) about (?:him|her|them|us|my ex)\b|\bcant stop thinking\b|\b(?:cant|couldnt) "
+            r"(?:sleep|eat|focus|breathe)\b",
+        ],
+    ),
+    (
+        Intent.MOVING_ON,
+        3.0,
+        [
+            r"\bmov(?:e|ing) on\b|\blet(?:ting)? (?:him |her |them |it |this |us )?go\b|\b(?:im|i am|finally|"
+            r"totally|completely|so|getting|got|think im) over (?:it|him|her|them)\b",
+            r"\b(?:dont|do not|no longer) (?:want|need) to (?:chase|try|wait|fight for|do this|keep)\b|"
+            r"\bstop (?:the |this )?(?:coaching|program|bot)\b|\baccept\w* (?:that )?(?:its|it is|were) over\b",
+            r"\b(?:dont|do not|no longer) (?:want|need) (?:him|her|them|this|to get back|to be with|it)\b|"
+            r"\b(?:dont|do not) (?:\w+ ){0,3}want (?:this|him|her|them|it|any of this)(?: \w+)? anymore\b",
+            r"\bdecided (?:not to|to stop|to let|to move)\b|\bstop trying\b|\bdeserve better\b",
+            r"\b(?:met|meeting|seeing|dating|found|with) someone (?:new|else)\b|\bstop the program\b",
+            r"\bdone (?:with (?:him|her|them|this|trying|it)|chasing|trying)\b|^im done\b|\bim done (?:with|now)\b",
+            r"\bgiv(?:e|ing|en) up\b|\bgave up\b|\bmove forward\b|\b(?:should|need to|going to|will) leave (?:him|her|them) alone\b|\bi (?:\w+ )?blocked (?:him|her|them|my ex)\b|\bbetter off without (?:him|her|them)\b|\bchoos(?:e|ing) myself\b",
+            r"\bnot (?:going to|gonna) (?:try|chase|wait)\b|\bwalk away\b|\bclosure\b|\bquit (?:the|this)\b",
+        ],
+    ),
+    (
+        Intent.PROGRESS,
+        3.0,
+        [
+            r"\bwhere am i\b|\bwhat(?:s| is)? (?:\w+ )?next\b|\bnext step\b|\bprogress\b|\bstreak\b",
+            r"\b(?:what|which) (?:stage|step|phase|day|week|level|part)\b|\bhow many (?:days|weeks|more)\b",
+            r"\bdays? (?:left|remaining|to go|until|till|of no contact)\b|\bhow far\b|\bhow am i doing\b",
+            rf"\bwhen (?:can|could|should|do|will|may) i (?:\w+ )?(?:{_T}|see|break|start|stop)\b",
+            rf"\bwhen am i (?:allowed|able|supposed|ready)\b|\bam i allowed to (?:{_T})\b",
+            r"\bhow long (?:until|till|before|do i|left|is left|to go|have i|more|should i|must i|until i)\b",
+            rf"\b(?:is it|would it be|its) (?:\w+ )?(?:ok|okay|fine|alright|too soon|too early|allowed|time) "
+            rf"(?:if i|to|for me to) (?:\w+ )?(?:{_T})\b",
+            r"\bam i (?:done|close|almost|nearly|on track)\b|\bno contact (?:ends|over|end)\b|\bis it time\b|"
+            r"\bplan from here\b|\bgo from here\b|\bwhat do i do next\b|\bwhats the plan\b|\bwhens\b|"
+            r"\bnext check ?in\b|\bwhats left\b|\bwhat else (?:do|should) i\b|\bwhat should i (?:be )?doing\b|"
+            r"\bin the program\b",
+        ],
+    ),
+    (Intent.WE_MET, 2.0, [r"\bseeing {HIM}\b"]),
+    (Intent.WE_MET, 1.0, [r"\bat the (?:reunion|party|wedding|bar|event|concert|gym|funeral|office|club)\b"]),
+    (Intent.FEELING_DOWN, 1.0, [r"\bnew (?:girlfriend|boyfriend|partner|gf)\b"]),
+    (Intent.FEELING_DOWN, 2.0, [r"\b(?:hard|hurts|painful|sucks|killing me) (?:to see|seeing|watching)\b"]),
+    (Intent.HELP, 4.0, [r"\bwhat does (?:the )?\w+ (?:command |button )?do\b"]),
+    (Intent.MOVING_ON, 2.0, [r"\bfocus on (?:me|myself)\b|\bheal\b"]),
+    (Intent.PROGRESS, 1.5, [r"\bwhat now\b|\bwhat do i do now\b|\bnow what\b"]),
+    (
+        Intent.HELP,
+        3.0,
+        [
+            r"\bhow (?:does|do|will) (?:this|it|the (?:\w+ )?(?:bot|program|app|coaching|coach|thing)|you) work\b",
+            r"\bhow (?:this|it) works\b|\bwhat (?:can|do|will) you do\b|\bwhat (?:can|should) i ask\b|^help$",
+            r"\bcommands?\b|\bhow (?:do|can|to|should) (?:i |you )?(?:use|change|set|update|edit|reset|pause|"
+            r"resume|export|cancel|unsubscribe|restart|start over|mute|snooze|turn off|delete (?:my|all|"
+            r"everything|the)|stop (?:the|these|getting|the bot))\b",
+            r"^what is this\b|\bwhat (?:are|is) (?:you|this bot)\b|\bwho are you\b|\bare you (?:a |an )?(?:bot|"
+            r"real|human|person|therapist|ai|robot|counsellor|counselor)\b|\bwhat does this (?:\w+ )?do\b",
+            r"\b(?:my|the) data\b|\bprivacy\b|\bprivate\b|\btime ?zone\b|\bsettings\b|\breminders?\b|"
+            r"\bnotifications?\b|\bbuttons?\b|\bmenu\b|\bexplain\b|\binstructions\b|\btutorial\b|"
+            r"\bhow to use\b|\bhelp me understand\b|\bcan i (?:pause|change|stop|turn|delete|reset)\b|"
+            r"\bfeatures\b|\bthis (?:bot|app)\b|\bwhat (?:is|s) this for\b|\bquiet hours\b|\bnudges?\b|"
+            r"\bstop sending me\b|\bmessages? (?:me )?at night\b",
+        ],
+    ),
+]
+
+_RULES: list[tuple[Intent, float, re.Pattern[str]]] = [
+    (intent, weight, _compile(patterns)) for intent, weight, patterns in _RULES_SOURCE
+]
+_DRAFT_BONUS = 3.5
+
+# Ties go to the intent that comes first here: the more specific event before the more general one.
+_ORDER = (
+    Intent.BACK_TOGETHER,
+    Intent.NO_REPLY,
+    Intent.HE_REPLIED,
+    Intent.HE_REACHED_OUT,
+    Intent.CHECK_DRAFT,
+    Intent.ASK_SUGGESTION,
+    Intent.I_CONTACTED_HIM,
+    Intent.WE_MET,
+    Intent.URGE_TO_CONTACT,
+    Intent.MOVING_ON,
+    Intent.PROGRESS,
+    Intent.HELP,
+    Intent.FEELING_DOWN,
+    Intent.SMALL_TALK,
+    Intent.OTHER,
+)
+_RANK = {intent: i for i, intent in enumerate(_ORDER)}
+
+_SMALL_WORDS = frozenset(
+    """hi hey hello hiya heya yo sup howdy hola morning evening afternoon night good gm gn thanks thank you
+    so much very really ok cool nice great awesome sure yes yep yeah yup no nope nah lol lmao haha hahaha hehe
+    got it sounds good bye see later cya the best amazing a lifesaver love appreciate perfect alright fine
+    noted understood makes sense will do wow omg oh ah ahh hmm hm same true right are youre how is going
+    there again all well done sweet kind lovely oki gotcha np welcome please aw aww xx xo wonderful
+    brilliant this it""".split()
+)
+_COMMAND = re.compile(r"(?:^|\s)/[a-z]{3,}\b")  # "what does /journal do": a question about the bot
+_SMALL_START = re.compile(r"^(?:hi|hey|hello|hiya|good (?:morning|evening|night)|thanks|thank you|ok|lol)\b")
+
+
+def _scores(frame: str) -> dict[Intent, float]:
+    scores: dict[Intent, float] = {}
+    for intent, weight, pattern in _RULES:
+        if pattern.search(frame):
+            scores[intent] = scores.get(intent, 0.0) + weight
+    if _DRAFT_MARK in frame.split() and not _ATTRIBUTED.search(frame):
+        scores[Intent.CHECK_DRAFT] = scores.get(Intent.CHECK_DRAFT, 0.0) + _DRAFT_BONUS
+    return scores
+
+
+def _small_talk(words: list[str]) -> bool:
+    return len(words) <= 6 and all(w in _SMALL_WORDS or _DOUBLES.sub(r"\1", w) in _SMALL_WORDS for w in words)
+
+
+def understand(text: str) -> Intent:
+    """The intent of a free-text message. Never raises; an empty or unreadable message is `other`."""
+    try:
+        return _understand(text if isinstance(text, str) else str(text))
+    except Exception:  # a classifier bug must not take the bot down; an unknown message is "other"
+        return Intent.OTHER
+
+
+def _understand(text: str) -> Intent:
+    norm = normalise(text[:_SAFETY_CHARS])
+    if _CRISIS.search(norm):
+        return Intent.CRISIS
+    if _UNSAFE.search(norm):
+        return Intent.UNSAFE
+    if _HE_SAID_NO.search(norm):
+        return Intent.HE_SAID_NO
+    if not norm:
+        # Emoji or punctuation only ("👍", "❤️", "?!") is a reaction, not a report.
+        return Intent.SMALL_TALK if text.strip() else Intent.OTHER
+    frame = normalise(_cut_draft(text[:_SCORED_CHARS]))
+    words = frame.split()
+    scores = _scores(frame)
+    if _COMMAND.search(text[:_SCORED_CHARS]):
+        scores[Intent.HELP] = scores.get(Intent.HELP, 0.0) + 3.0
+    if _small_talk(words):
+        scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 3.0
+    elif len(words) <= 4 and _SMALL_START.match(frame):
+        scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 1.0
+    if not scores:
+        return Intent.OTHER
+    return max(scores, key=lambda intent: (scores[intent], -_RANK[intent]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Manipulation: she asks how to play him (jealousy, guilt, lies, tests, pressure, surveillance, threats).
+
+_ASKS = (
+    r"(?:should|can|could|would|shall|do|will|might|may) i|how (?:do|can|could|would|should|to|might) i|"
+    r"how to|help me|i (?:want|need|am going|m going|will|ll|plan|think i should|might)|im going|"
+    r"is it ok(?:ay)? (?:to|if i)|what if i|would it work if i|tell me how|ways? to|best way to|"
+    r"going to|trying to|want to|planning to|idea to|lets|i should|maybe i"
+)
+_MANIPULATION = _compile(
+    [
+        r"\bmake (?:him|her|them|my ex) (?:\w+ )?(?:jealous|regret|feel guilty|"
+        r"feel bad|sorry|miss me|come back|crawl back|panic|beg|chase|worry|worried|insecure|think i|believe|"
+        r"realise|realize what he lost|pay|suffer)\b",
+        r"\bguilt ?trip\w*|\bguilt (?:him|her|them|my ex)\b|\bmanipulat\w* (?:him|her|them|my ex)\b|"
+        r"\breverse psychology\b|\btrick (?:him|her|them|my ex)\b|\bmind games?\b|\bgaslight\w*",
+        rf"\b(?:{_ASKS}) (?:\w+ ){{0,2}}(?:pretend|fake|lie|lying|bluff)\b",
+        r"\bpretend (?:to be |that |like )?(?:i|im|i am|to have|i have|to)\b|\bfake (?:a |an |my |being |"
+        r"date|boyfriend|relationship|pregnan|illness|sick|accident|emergency|engagement)\w*",
+        r"\b(?:lie|lying) (?:to (?:him|her|them|my ex)|about)\b|\btell (?:him|her|them) (?:that )?i(?:m| am)? "
+        r"(?:\w+ )?(?:pregnant|dying|engaged|seeing someone|dating someone|with someone)\b(?=.*\b(?:so|to make|"
+        r"then|even though|when|although|but im not|isnt true|not true|not really)\b)",
+        rf"\b(?:{_ASKS}) (?:\w+ ){{0,3}}test (?:him|her|them|my ex|his|her|their|if|whether)\b|\btest (?:his|"
+        rf"her) (?:love|loyalty|feelings)\b",
+        r"\bto see if (?:he|she|they) (?:\w+ )?(?:cares|care|loves|love|misses|miss|notices|notice|gets "
+        r"jealous|get jealous|will chase|chases|reacts|comes back|come running|panics)\b",
+        r"\b(?:track|stalk|spy on|follow|monitor|check) (?:\w+ )?(?:him|her|them|his|their|my exs)"
+        r"(?: \w+)?(?: location| phone| whereabouts| messages| texts| dms| emails| account| car|\b)",
+        r"\b(?:find|know|see|check|find out) (?:out )?where (?:he|she|they) (?:is|goes|lives|are)\b|"
+        r"\b(?:his|her|their) (?:location|whereabouts|password|passcode)\b|\b(?:fake|second|burner|secret) "
+        r"(?:account|profile|instagram|number)\b|\bhack\w*|\bfind my iphone\b|\blife ?360\b|\bair ?tag\b",
+        r"\b(?:read|go through|check|get into|look through|log into|hack into) (?:\w+ )?(?:his|her|their) "
+        r"(?:phone|texts|messages|dms|email|emails|account|instagram|insta|facebook|snap|snapchat|whatsapp)\b",
+        r"\bthreat\w* (?:to )?(?:\w+ )?(?:hurt|kill|harm|cut) myself\b",
+        r"\b(?:threaten|tell|text|say|warn)\w* (?:him|her|them|my ex)?(?: that)? ?(?:i will|ill|im going to|"
+        r"i would|id|i might) (?:hurt|kill|harm|cut|end)\b|\bif (?:he|she|they) (?:doesnt|does not|dont|wont|"
+        r"will not|refuses to) (?:\w+ ){0,3}(?:i will|ill|im going to|i would|i might) (?:hurt|kill|harm|end|"
+        r"do something)\b|\b(?:hurt|kill|harm) myself (?:\w+ )?(?:if|unless) (?:he|she|they)\b",
+        r"\bpressure (?:him|her|them|my ex)\b|\bultimatum\b|\bforce (?:him|her|them|my ex)\b|\bnow or never\b|"
+        r"\bblow up (?:his|her|their) phone\b|\b(?:keep|keeps) (?:calling|texting) (?:\w+ )?until\b|"
+        r"\b(?:wait|camp|stand|sit) outside (?:his|her|their) (?:\w+ )?(?:house|place|door|work|apartment)\b",
+        r"\bpost (?:\w+ ){0,3}with (?:another|other|a|some) (?:guy|guys|man|men|dude|boy|hot|cute)\w*\b|"
+        r"\b(?:flirt|hook up|sleep) with (?:his|her|their) (?:friend|brother|best friend|cousin|roommate)\b|"
+        r"\buse (?:another|other|a) (?:guy|man|dude)\b",
+        r"\b(?:ignore|ghost) (?:him|her|them) (?:\w+ )?(?:so|to make|to see|until)\b|\bplay hard to get\b|"
+        r"\bplay (?:games|it cool so)\b",
+    ]
+)
+
+
+# "I don't want to make him jealous" names the trick only to refuse it.
+_REFUSED = re.compile(r"\b(?:dont|do not|never|not|wont|refuse to|no way)\b(?: \w+){0,3} ?$")
+
+
+def asks_for_manipulation(text: str) -> bool:
+    """True when she asks how to play him rather than reach him honestly. Never raises."""
+    try:
+        norm = normalise(text[:_SAFETY_CHARS])
+        return any(
+            not _REFUSED.search(norm[max(0, m.start() - 40) : m.start()])
+            for m in _MANIPULATION.finditer(norm)
+        )
+    except Exception:  # a wrong answer here is recoverable; a crash in the bot is not
+        return False
