@@ -45,7 +45,7 @@ def journey_chart(
         ys.append(STAGE_ORDER.index(journey.stage))
 
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-        ax.step(xs, ys, where="post", color="#c0392b", linewidth=2.5, label="stage")
+        ax.step(mdates.date2num(xs), ys, where="post", color="#c0392b", linewidth=2.5, label="stage")
         ax.set_yticks(range(len(STAGE_ORDER)))
         ax.set_yticklabels([STAGE_NAMES[s] for s in STAGE_ORDER], fontsize=8)
         ax.set_ylim(-0.5, len(STAGE_ORDER) - 0.5)
@@ -54,7 +54,7 @@ def journey_chart(
         if points:
             ax2 = ax.twinx()
             ax2.plot(
-                [p[0] for p in points],
+                mdates.date2num([p[0] for p in points]),
                 [p[1] for p in points],
                 "o--",
                 color="#2980b9",
