@@ -1,0 +1,571 @@
+"""The coach.ports repositories over one connection of one transaction, in SQLAlchemy Core.
+
+Hot paths (users.touch, journeys.load/save, history.add, nudges.apply) are single prebuilt Core statements: the
+benchmark pushes thousands of updates a second through them, and the ORM's unit of work would cost more than
+the SQL. Everything returned is a coach.ports dataclass or a coach.vocabulary type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Executable,
+    Result,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from coach.ports import DueNudge, Entry, HistoryItem, HistoryKind, NudgeStatus, StageChange, UserInfo
+from coach.vocabulary import (
+    Journey,
+    Note,
+    NoteKind,
+    NudgeKind,
+    Stage,
+    Timer,
+    journey_from_dict,
+    journey_to_dict,
+)
+from storage import models
+from storage.models import UtcDateTime
+
+U, J, H, E, N = models.users, models.journeys, models.history, models.entries, models.nudges
+
+
+class Executor(Protocol):
+    """What the repositories need of a connection: an AsyncConnection, or an InlineConnection."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
+
+
+class InlineConnection:
+    """A synchronous Connection behind Executor's async face: statements run on the calling thread."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._connection.dialect
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return self._connection.execute(statement, parameters)
+
+
+PENDING = NudgeStatus.PENDING.value
+CLAIMED = NudgeStatus.CLAIMED.value
+CANCELLED = NudgeStatus.CANCELLED.value
+
+
+def _time(name: str) -> Any:
+    return bindparam(name, type_=UtcDateTime())
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class Statements:
+    """Statements built once per dialect (building them per call would cost more than running them)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+        touch = insert(U)
+        self.user_touch = touch.on_conflict_do_update(
+            index_elements=[U.c.user_id],
+            set_={"chat_id": touch.excluded.chat_id, "active": true()},
+        ).returning(*U.c)
+        self.user_get = select(*U.c).where(U.c.user_id == bindparam("uid"))
+        self.user_set_active = (
+            update(U).where(U.c.user_id == bindparam("uid")).values(active=bindparam("b_active"))
+        )
+        self.user_set_last_unprompted = (
+            update(U).where(U.c.user_id == bindparam("uid")).values(last_unprompted_at=_time("b_at"))
+        )
+
+        self.journey_load = select(J.c.state).where(J.c.user_id == bindparam("uid"))
+        if dialect == "postgresql":
+            # Load is followed by save: lock her row so two concurrent updates for her queue instead of one
+            # silently overwriting the other. (SQLite transactions already run one at a time.)
+            self.journey_load = self.journey_load.with_for_update()
+        save = insert(J)
+        self.journey_save = save.on_conflict_do_update(
+            index_elements=[J.c.user_id],
+            set_={
+                "stage": save.excluded.stage,
+                "stage_since": save.excluded.stage_since,
+                "state": save.excluded.state,
+                "updated_at": save.excluded.updated_at,
+            },
+        )
+
+        self.history_add = H.insert()
+        self.history_recent = (
+            select(H.c.at, H.c.kind, H.c.text, H.c.detail)
+            .where(H.c.user_id == bindparam("uid"))
+            .order_by(H.c.at.desc(), H.c.id.desc())
+            .limit(bindparam("limit"))
+        )
+        self.history_stage_changes = (
+            select(H.c.at, H.c.detail)
+            .where(H.c.user_id == bindparam("uid"), H.c.kind == HistoryKind.STAGE_CHANGE.value)
+            .order_by(H.c.at, H.c.id)
+        )
+
+        self.entry_add = E.insert()
+        self.entry_recent = (
+            select(E.c.at, E.c.kind, E.c.text, E.c.value)
+            .where(E.c.user_id == bindparam("uid"), E.c.kind.in_(bindparam("kinds", expanding=True)))
+            .order_by(E.c.at.desc(), E.c.id.desc())
+            .limit(bindparam("limit"))
+        )
+
+        self.nudge_cancel_kinds = (
+            update(N)
+            .where(
+                N.c.user_id == bindparam("uid"),
+                N.c.status == PENDING,
+                N.c.kind.in_(bindparam("kinds", expanding=True)),
+            )
+            .values(status=CANCELLED)
+        )
+        self.nudge_cancel_all = (
+            update(N).where(N.c.user_id == bindparam("uid"), N.c.status == PENDING).values(status=CANCELLED)
+        )
+        # Replacing a pending nudge is an upsert against the partial unique index (user_id, kind) WHERE pending.
+        upsert = insert(N)
+        self.nudge_set = upsert.on_conflict_do_update(
+            index_elements=[N.c.user_id, N.c.kind],
+            index_where=models.PENDING_WHERE,  # literal SQL: PostgreSQL must match the index predicate
+            set_={"due_at": upsert.excluded.due_at, "attempts": 0},
+        )
+        # No ORDER BY (the caller sorts her few rows): with one, SQLite prefers walking the whole pending part
+        # of ix_nudges_status_due_at over ix_nudges_user_id_status.
+        self.nudge_pending = select(N.c.kind, N.c.due_at, N.c.id).where(
+            N.c.user_id == bindparam("uid"), N.c.status == PENDING
+        )
+        # Walks ix_nudges_status_due_at in order and stops at the first nudge of an active user; inactive
+        # users' nudges stay pending (she may come back) and would otherwise wake the dispatcher forever.
+        self.nudge_next_due = (
+            select(N.c.due_at)
+            .join(U, U.c.user_id == N.c.user_id)
+            .where(N.c.status == PENDING, U.c.active == true())
+            .order_by(N.c.due_at)
+            .limit(1)
+        )
+        self._build_claim(dialect)
+        self.nudge_release = (
+            update(N)
+            .where(N.c.id.in_(bindparam("ids", expanding=True)), N.c.status == CLAIMED)
+            .values(status=PENDING, claimed_by=None, claimed_at=None)
+        )
+        self.nudge_supersede = (
+            update(N)
+            .where(N.c.id.in_(bindparam("ids", expanding=True)), N.c.status == CLAIMED)
+            .values(status=CANCELLED)
+        )
+
+    def _build_claim(self, dialect: str) -> None:
+        n = N.alias("n")
+        due = (
+            select(n.c.id)
+            .join(U, U.c.user_id == n.c.user_id)
+            .where(n.c.status == PENDING, n.c.due_at <= _time("now"), U.c.active == true())
+            .order_by(n.c.due_at, n.c.id)
+            .limit(bindparam("limit"))
+        )
+        mark_claimed = update(N).values(
+            status=CLAIMED, claimed_by=bindparam("claimer"), claimed_at=_time("now")
+        )
+        if dialect == "postgresql":
+            # Two steps in one transaction: lock the due rows (skipping rows another instance holds), then
+            # mark them. A single UPDATE ... WHERE id IN (SELECT ... LIMIT ... SKIP LOCKED) may re-run the
+            # subquery and claim more than `limit`.
+            self.claim_select: Any = (
+                select(n.c.id, n.c.user_id, U.c.chat_id, n.c.kind, n.c.due_at, n.c.attempts)
+                .join(U, U.c.user_id == n.c.user_id)
+                .where(n.c.status == PENDING, n.c.due_at <= _time("now"), U.c.active == true())
+                .order_by(n.c.due_at, n.c.id)
+                .limit(bindparam("limit"))
+                .with_for_update(of=n, skip_locked=True)
+            )
+            self.claim_update: Any = mark_claimed.where(N.c.id.in_(bindparam("ids", expanding=True)))
+        else:
+            # SQLite runs one writer at a time, so one UPDATE ... RETURNING is atomic. Its RETURNING may not
+            # name another table (and SQLAlchemy unqualifies columns there), so chat ids are a second query.
+            self.claim_update = mark_claimed.where(N.c.id.in_(due)).returning(
+                N.c.id, N.c.user_id, N.c.kind, N.c.due_at, N.c.attempts
+            )
+            self.chat_ids = select(U.c.user_id, U.c.chat_id).where(
+                U.c.user_id.in_(bindparam("uids", expanding=True))
+            )
+
+
+_statements: dict[str, Statements] = {}
+
+
+def statements_for(dialect: str) -> Statements:
+    if dialect not in _statements:
+        _statements[dialect] = Statements(dialect)
+    return _statements[dialect]
+
+
+def _user(row: Row[Any]) -> UserInfo:
+    return UserInfo(
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        active=bool(row.active),
+        created_at=row.created_at,
+        last_unprompted_at=row.last_unprompted_at,
+    )
+
+
+class SqlUsers:
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+
+    async def touch(self, user_id: int, chat_id: int, now: datetime) -> UserInfo:
+        """Creates her row if new, otherwise refreshes chat_id and marks her active: one upsert."""
+        result = await self._conn.execute(
+            self._sql.user_touch,
+            {"user_id": user_id, "chat_id": chat_id, "active": True, "created_at": now},
+        )
+        return _user(result.one())
+
+    async def get(self, user_id: int) -> UserInfo | None:
+        row = (await self._conn.execute(self._sql.user_get, {"uid": user_id})).first()
+        return _user(row) if row is not None else None
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        await self._conn.execute(self._sql.user_set_active, {"uid": user_id, "b_active": active})
+
+    async def set_last_unprompted(self, user_id: int, at: datetime) -> None:
+        await self._conn.execute(self._sql.user_set_last_unprompted, {"uid": user_id, "b_at": at})
+
+
+class SqlJourneys:
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+        # What this transaction last read or wrote, so saving an unchanged journey costs nothing.
+        self._known: dict[int, Journey] = {}
+
+    async def load(self, user_id: int) -> Journey | None:
+        state = (await self._conn.execute(self._sql.journey_load, {"uid": user_id})).scalar_one_or_none()
+        if state is None:
+            self._known.pop(user_id, None)
+            return None
+        journey = journey_from_dict(state)
+        self._known[user_id] = journey
+        return journey
+
+    async def save(self, user_id: int, journey: Journey, now: datetime) -> None:
+        if self._known.get(user_id) == journey:
+            return
+        await self._conn.execute(
+            self._sql.journey_save,
+            {
+                "user_id": user_id,
+                "stage": journey.stage.value,
+                "stage_since": journey.stage_since,
+                "state": journey_to_dict(journey),
+                "updated_at": now,
+            },
+        )
+        self._known[user_id] = journey
+
+    def forget(self, user_id: int) -> None:
+        self._known.pop(user_id, None)
+
+
+class SqlHistory:
+    """History rows are buffered and written in one executemany when the transaction ends (or before any
+    read): an update adds two or three, and each statement costs more in SQLAlchemy than in SQLite."""
+
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+        self._unwritten: list[dict[str, Any]] = []
+
+    async def add(self, user_id: int, at: datetime, kind: HistoryKind, text: str, detail: str = "") -> None:
+        if at.tzinfo is None:
+            raise ValueError(f"naive datetime given to storage: {at!r}")  # now, not at commit
+        self._unwritten.append(
+            {"user_id": user_id, "at": at, "kind": HistoryKind(kind).value, "text": text, "detail": detail}
+        )
+
+    async def flush(self) -> None:
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            await self._conn.execute(self._sql.history_add, rows)
+
+    async def recent(self, user_id: int, limit: int = 50) -> Sequence[HistoryItem]:
+        """Her last `limit` items, oldest first (the order a transcript reads in)."""
+        await self.flush()
+        rows = (await self._conn.execute(self._sql.history_recent, {"uid": user_id, "limit": limit})).all()
+        return [
+            HistoryItem(at=r.at, kind=HistoryKind(r.kind), text=r.text, detail=r.detail)
+            for r in reversed(rows)
+        ]
+
+    async def stage_changes(self, user_id: int) -> Sequence[StageChange]:
+        """Every stage change, oldest first, read from detail "from->to" (an empty or unknown "from" is None)."""
+        await self.flush()
+        rows = (await self._conn.execute(self._sql.history_stage_changes, {"uid": user_id})).all()
+        changes: list[StageChange] = []
+        for row in rows:
+            before, _, after = str(row.detail).partition("->")
+            to_stage = _stage(after.strip())
+            if to_stage is None:
+                continue  # a stage since removed from the program: nothing to draw
+            changes.append(StageChange(at=row.at, from_stage=_stage(before.strip()), to_stage=to_stage))
+        return changes
+
+
+def _stage(value: str) -> Stage | None:
+    try:
+        return Stage(value)
+    except ValueError:
+        return None
+
+
+class SqlEntries:
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+
+    async def add(self, user_id: int, note: Note, at: datetime) -> None:
+        await self._conn.execute(
+            self._sql.entry_add,
+            {"user_id": user_id, "at": at, "kind": note.kind.value, "text": note.text, "value": note.value},
+        )
+
+    async def recent(self, user_id: int, kinds: Sequence[NoteKind], limit: int = 10) -> Sequence[Entry]:
+        """Her last `limit` entries of those kinds, oldest first; no kinds, no entries."""
+        if not kinds or limit <= 0:
+            return []
+        params = {"uid": user_id, "kinds": [k.value for k in kinds], "limit": limit}
+        rows = (await self._conn.execute(self._sql.entry_recent, params)).all()
+        return [Entry(at=r.at, kind=NoteKind(r.kind), text=r.text, value=r.value) for r in reversed(rows)]
+
+
+class SqlNudges:
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+
+    async def apply(
+        self, user_id: int, set_timers: Sequence[Timer], cancel: frozenset[NudgeKind], now: datetime
+    ) -> None:
+        """Cancels pending nudges of the kinds in `cancel`, then upserts one pending nudge per timer's kind."""
+        if cancel:
+            await self._conn.execute(
+                self._sql.nudge_cancel_kinds, {"uid": user_id, "kinds": sorted(k.value for k in cancel)}
+            )
+        if set_timers:
+            # One row per kind (the last timer wins): an upsert may not touch the same row twice.
+            latest = {timer.kind: timer.due_at for timer in set_timers}
+            rows = [
+                {"user_id": user_id, "kind": kind.value, "due_at": due_at, "status": PENDING, "attempts": 0}
+                for kind, due_at in latest.items()
+            ]
+            await self._conn.execute(self._sql.nudge_set, rows)
+
+    async def cancel_all(self, user_id: int) -> None:
+        """Cancels her pending nudges (a claimed one is already being sent and finishes normally)."""
+        await self._conn.execute(self._sql.nudge_cancel_all, {"uid": user_id})
+
+    async def pending(self, user_id: int) -> Sequence[Timer]:
+        found = (await self._conn.execute(self._sql.nudge_pending, {"uid": user_id})).all()
+        rows = sorted(found, key=lambda r: (r.due_at, r.id))
+        return [Timer(kind=NudgeKind(r.kind), due_at=r.due_at) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest due time of a pending nudge of an active user (an index walk, not a scan)."""
+        value: datetime | None = (await self._conn.execute(self._sql.nudge_next_due)).scalar_one_or_none()
+        return value
+
+    async def claim_due(self, now: datetime, limit: int, claimer: str) -> Sequence[DueNudge]:
+        if limit <= 0:
+            return []
+        params: dict[str, Any] = {"now": now, "limit": limit, "claimer": claimer}
+        if self._sql.dialect == "postgresql":
+            rows = (await self._conn.execute(self._sql.claim_select, params)).all()
+            if not rows:
+                return []
+            await self._conn.execute(self._sql.claim_update, {**params, "ids": [r.id for r in rows]})
+            chat_ids = {r.user_id: r.chat_id for r in rows}
+        else:
+            rows = (await self._conn.execute(self._sql.claim_update, params)).all()
+            if not rows:
+                return []
+            uids = sorted({r.user_id for r in rows})
+            found = await self._conn.execute(self._sql.chat_ids, {"uids": uids})
+            chat_ids = {r.user_id: r.chat_id for r in found.all()}
+        due = [
+            DueNudge(
+                nudge_id=r.id,
+                user_id=r.user_id,
+                chat_id=chat_ids[r.user_id],
+                kind=NudgeKind(r.kind),
+                due_at=r.due_at,
+                attempts=r.attempts,
+            )
+            for r in rows
+        ]
+        due.sort(key=lambda d: (d.due_at, d.nudge_id))  # RETURNING promises no order
+        return due
+
+    async def mark(self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime) -> None:
+        """Sets the status of these nudges; `at` is kept as sent_at for SENT and MERGED."""
+        if not nudge_ids:
+            return
+        values: dict[str, Any] = {"status": status.value}
+        if status in (NudgeStatus.SENT, NudgeStatus.MERGED):
+            values["sent_at"] = at
+        await self._conn.execute(update(N).where(N.c.id.in_(list(nudge_ids))).values(**values))
+
+    async def reschedule(self, nudge_id: int, due_at: datetime, attempts: int) -> None:
+        """Puts a claimed nudge back to pending at `due_at`. If a newer pending nudge of the same kind was set
+        meanwhile, that one stands and this one is cancelled (at most one pending per kind)."""
+        row = (
+            await self._conn.execute(
+                select(N.c.user_id, N.c.kind).where(N.c.id == nudge_id, N.c.status == CLAIMED)
+            )
+        ).first()
+        if row is None:
+            return
+        if await self._has_pending(row.user_id, row.kind):
+            await self._conn.execute(self._sql.nudge_supersede, {"ids": [nudge_id]})
+            return
+        await self._conn.execute(
+            update(N)
+            .where(N.c.id == nudge_id, N.c.status == CLAIMED)
+            .values(status=PENDING, due_at=due_at, attempts=attempts, claimed_by=None, claimed_at=None)
+        )
+
+    async def release_stale_claims(self, older_than: datetime) -> int:
+        """Claims taken before `older_than` go back to pending; returns how many. Where a pending nudge of the
+        same kind exists (or two stale claims share a kind), the extra claims are cancelled instead."""
+        stale = select(N.c.id, N.c.user_id, N.c.kind).where(
+            N.c.status == CLAIMED, N.c.claimed_at < older_than
+        )
+        if self._sql.dialect == "postgresql":
+            stale = stale.with_for_update(skip_locked=True)
+        rows = (await self._conn.execute(stale.order_by(N.c.claimed_at.desc(), N.c.id.desc()))).all()
+        if not rows:
+            return 0
+        users_ids = sorted({r.user_id for r in rows})
+        taken = {
+            (r.user_id, r.kind)
+            for r in (
+                await self._conn.execute(
+                    select(N.c.user_id, N.c.kind).where(N.c.status == PENDING, N.c.user_id.in_(users_ids))
+                )
+            ).all()
+        }
+        release: list[int] = []
+        supersede: list[int] = []
+        for row in rows:  # newest claim first: it is the one kept
+            key = (row.user_id, row.kind)
+            if key in taken:
+                supersede.append(row.id)
+            else:
+                taken.add(key)
+                release.append(row.id)
+        if supersede:
+            await self._conn.execute(self._sql.nudge_supersede, {"ids": supersede})
+        if release:
+            await self._conn.execute(self._sql.nudge_release, {"ids": release})
+        return len(release)
+
+    async def _has_pending(self, user_id: int, kind: str) -> bool:
+        found = await self._conn.execute(
+            select(N.c.id).where(N.c.user_id == user_id, N.c.kind == kind, N.c.status == PENDING).limit(1)
+        )
+        return found.first() is not None
+
+
+# Children first, so the order also works without ON DELETE CASCADE.
+_USER_TABLES: tuple[Table, ...] = (N, E, H, J, U)
+
+
+async def export_user(conn: Executor, user_id: int) -> dict[str, Any]:
+    """Everything held about her as JSON-ready data (datetimes as ISO 8601 strings)."""
+    user = (await conn.execute(select(*U.c).where(U.c.user_id == user_id))).first()
+    state = (await conn.execute(select(J.c.state, J.c.updated_at).where(J.c.user_id == user_id))).first()
+    history = await conn.execute(
+        select(H.c.at, H.c.kind, H.c.text, H.c.detail).where(H.c.user_id == user_id).order_by(H.c.at, H.c.id)
+    )
+    entries = await conn.execute(
+        select(E.c.at, E.c.kind, E.c.text, E.c.value).where(E.c.user_id == user_id).order_by(E.c.at, E.c.id)
+    )
+    nudges = await conn.execute(
+        select(N.c.id, N.c.kind, N.c.due_at, N.c.status, N.c.attempts, N.c.claimed_at, N.c.sent_at)
+        .where(N.c.user_id == user_id)
+        .order_by(N.c.due_at, N.c.id)
+    )
+    return {
+        "user": None
+        if user is None
+        else {
+            "user_id": user.user_id,
+            "chat_id": user.chat_id,
+            "active": bool(user.active),
+            "created_at": _iso(user.created_at),
+            "last_unprompted_at": _iso(user.last_unprompted_at),
+        },
+        "journey": None if state is None else dict(state.state),
+        "journey_updated_at": None if state is None else _iso(state.updated_at),
+        "history": [
+            {"at": _iso(r.at), "kind": r.kind, "text": r.text, "detail": r.detail} for r in history.all()
+        ],
+        "entries": [
+            {"at": _iso(r.at), "kind": r.kind, "text": r.text, "value": r.value} for r in entries.all()
+        ],
+        "nudges": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "due_at": _iso(r.due_at),
+                "status": r.status,
+                "attempts": r.attempts,
+                "claimed_at": _iso(r.claimed_at),
+                "sent_at": _iso(r.sent_at),
+            }
+            for r in nudges.all()
+        ],
+    }
+
+
+async def delete_user(conn: Executor, user_id: int) -> None:
+    """Deletes her rows from every table explicitly (not trusting ON DELETE CASCADE to be switched on)."""
+    for table in _USER_TABLES:
+        await conn.execute(delete(table).where(table.c.user_id == user_id))
+
+
+__all__ = [
+    "Executor",
+    "InlineConnection",
+    "SqlEntries",
+    "SqlHistory",
+    "SqlJourneys",
+    "SqlNudges",
+    "SqlUsers",
+    "Statements",
+    "delete_user",
+    "export_user",
+    "statements_for",
+]
