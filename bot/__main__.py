@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
 from bot.dispatcher import Dispatcher, DispatchLoop
+from bot.llm_drafts import LLMConfig
 from bot.logs import setup_logging
 from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
 from bot.usecase import Coaching
@@ -37,7 +39,13 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
     async def started(app: Any) -> None:
         store = await open_store(settings.database_url)
         loop_box: list[DispatchLoop] = []
-        coaching = Coaching(store, system_clock, pace, on_timers_changed=lambda due: loop_box[0].poke(due))
+        coaching = Coaching(
+            store,
+            system_clock,
+            pace,
+            on_timers_changed=lambda due: loop_box[0].poke(due),
+            llm=LLMConfig.from_settings(settings),
+        )
         app.bot_data[COACHING_KEY] = coaching
         await register_commands(app)
         dispatcher = Dispatcher(
@@ -47,6 +55,7 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
             system_clock,
             rate_per_s=settings.nudge_rate,
             claimer=_claimer(),
+            monotonic=time.monotonic,
         )
         dispatch_loop = DispatchLoop(dispatcher, system_clock, application=app)
         loop_box.append(dispatch_loop)
@@ -79,7 +88,13 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
 async def run_console(settings: Settings, pace: Pace) -> int:
     store = await open_store(settings.database_url)
     loop_box: list[DispatchLoop] = []
-    coaching = Coaching(store, system_clock, pace, on_timers_changed=lambda due: loop_box[0].poke(due))
+    coaching = Coaching(
+        store,
+        system_clock,
+        pace,
+        on_timers_changed=lambda due: loop_box[0].poke(due),
+        llm=LLMConfig.from_settings(settings),
+    )
     chat = ConsoleChat(coaching)
     dispatcher = Dispatcher(
         store,
@@ -89,6 +104,7 @@ async def run_console(settings: Settings, pace: Pace) -> int:
         rate_per_s=settings.nudge_rate,
         claimer=_claimer(),
         only_user=CONSOLE_USER_ID,
+        monotonic=time.monotonic,
     )
     dispatch_loop = DispatchLoop(dispatcher, system_clock)
     loop_box.append(dispatch_loop)

@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.chart import journey_chart
 from bot.clock import Clock
 from bot.dispatcher import RenderResult
+from bot.llm_drafts import LLMConfig, llm_suggest
 from coach import program
 from coach.copy import messages as M
 from coach.ports import HistoryKind, Store, Transaction
+from coach.suggest import suggest
 from coach.timing import deliverable_at
 from coach.vocabulary import (
     Effect,
@@ -81,7 +83,9 @@ class Coaching:
         *,
         on_timers_changed: Callable[[datetime], None] | None = None,
         chart: Callable[..., bytes | None] = journey_chart,
+        llm: LLMConfig | None = None,
     ) -> None:
+        self._llm = llm
         self._store = store
         self._clock = clock
         self._pace = pace
@@ -118,6 +122,8 @@ class Coaching:
                 assert text is not None
                 event = program.interpret(before, text)
             outcome = program.step(before, event, now, self._pace)
+            if outcome.offered is not None and self._llm is not None:
+                outcome = await self._with_model_drafts(outcome, now)
             await tx.history.add(user_id, now, HistoryKind.MESSAGE_IN, shown_as)
             if Effect.DELETE_DATA in outcome.effects:
                 await tx.delete_everything(user_id)
@@ -149,8 +155,28 @@ class Coaching:
             self._on_timers_changed(earliest)
         return out
 
+    async def _with_model_drafts(self, outcome: Outcome, now: datetime) -> Outcome:
+        """Swaps the template texts of an offered set for a model's, where they pass the same review."""
+        assert outcome.offered is not None
+        variant, style = outcome.offered
+        journey = outcome.journey
+        base = suggest(journey, now, variant=variant, style=style, pace=self._pace)
+        better = await llm_suggest(self._llm, journey, now, base)
+        if better == base or not outcome.replies:
+            return outcome
+        first = Reply(M.suggestions(better, journey.facts), outcome.replies[0].buttons)
+        journey = journey.evolve(last_options=tuple(o.text for o in better.options))
+        return replace(outcome, journey=journey, replies=(first, *outcome.replies[1:]))
+
     async def _save(
-        self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome, now: datetime, *, new: bool = False
+        self,
+        tx: Transaction,
+        user_id: int,
+        before: Journey,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        new: bool = False,
     ) -> None:
         after = outcome.journey
         if after.stage is not before.stage:

@@ -22,7 +22,7 @@ Events that a stage does not expect fall through to ANY rows, which always answe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from coach.copy import messages as M
@@ -164,6 +164,7 @@ def _merge(first: Outcome, second: Outcome) -> Outcome:
         (first.cancel_timers | second.cancel_timers) - {t.kind for t in timers + second.set_timers},
         first.notes + second.notes,
         first.effects + second.effects,
+        None,
     )
 
 
@@ -321,8 +322,9 @@ def on_ask_suggestion(t: Turn) -> Outcome:
 def _suggestions(t: Turn, *, variant: int, style: str) -> Outcome:
     j = t.journey
     s = suggest(j, t.now, variant=variant, style=style, pace=t.pace)
-    j = j.evolve(suggestion_round=variant + 1)
-    return _out(j, Reply(M.suggestions(s, j.facts), M.suggestion_buttons(s, variant, style)))
+    j = j.evolve(suggestion_round=variant + 1, last_options=tuple(o.text for o in s.options))
+    out = _out(j, Reply(M.suggestions(s, j.facts), M.suggestion_buttons(s, variant, style)))
+    return replace(out, offered=(variant, style)) if s.options else out
 
 
 def on_check_draft(t: Turn) -> Outcome:
@@ -1113,7 +1115,9 @@ def on_suggest_button(t: Turn, event: Suggest) -> Outcome:
         s = suggest(j, t.now, variant=event.variant, style=event.style, pace=t.pace)
         if not s.options or event.option >= len(s.options) or s.withheld is not None:
             return _out(j, Reply(M.stale_button()))
-        sent_text = s.options[event.option].text
+        # What she saw (a model may have written it) if this is the set she was last shown.
+        current = event.variant + 1 == j.suggestion_round and event.option < len(j.last_options)
+        sent_text = j.last_options[event.option] if current else s.options[event.option].text
         out = on_i_contacted(Turn(j, t.now, t.pace, sent_text))
         return _out(
             out.journey,

@@ -195,6 +195,7 @@ class Journey:
     unsafe: bool = False  # she described him as violent, threatening or controlling
     quiet_until: datetime | None = None  # after a crisis message: no nudges until then
     suggestion_round: int = 0  # rotates template variants so she does not see the same three twice
+    last_options: tuple[str, ...] = ()  # the texts she was last offered, so "I sent #2" records what she saw
 
     def evolve(self, **changes: Any) -> Journey:
         return replace(self, **changes)
@@ -294,6 +295,7 @@ class Outcome:
     cancel_timers: frozenset[NudgeKind] = frozenset()
     notes: tuple[Note, ...] = ()
     effects: tuple[Effect, ...] = ()
+    offered: tuple[int, str] | None = None  # (variant, style) of a set of texts offered in replies[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,4 +368,5 @@ def journey_from_dict(data: dict[str, Any]) -> Journey:
         unsafe=bool(data.get("unsafe", False)),
         quiet_until=_dt(data.get("quiet_until")),
         suggestion_round=int(data.get("suggestion_round", 0)),
+        last_options=tuple(str(x) for x in data.get("last_options") or ()),
     )

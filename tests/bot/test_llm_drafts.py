@@ -21,7 +21,7 @@ import pytest
 from bot.llm_drafts import LLMConfig, llm_suggest
 from coach.review import Verdict, review_draft
 from coach.suggest import Suggestions, SuggestMode, suggest
-from coach.vocabulary import Facts, Journey, Stage, Tone
+from coach.vocabulary import Facts, Journey, Pace, Stage, Tone
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 KEY = "sk-test-secret-key-123456"
@@ -278,3 +278,30 @@ def test_config_from_settings_and_key_not_in_repr() -> None:
         llm_base_url = ""
 
     assert LLMConfig.from_settings(Off()) is None
+
+
+async def test_through_the_use_case_the_model_text_is_shown_and_recorded_when_sent(
+    server: tuple[Fake, str], tmp_path: Any
+) -> None:
+    from bot.usecase import Coaching
+    from coach import buttons
+    from coach.vocabulary import Intent, Said
+    from storage.store import open_store
+    from tests.fakes.clock import FakeClock
+
+    fake, url = server
+    fake.body = completion(GOOD)
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path}/llm.db")
+    clock = FakeClock(NOW)
+    coaching = Coaching(store, clock, Pace(), llm=config(url))
+    async with store.transaction() as tx:
+        await tx.users.touch(1, 1, NOW)
+        await tx.journeys.save(1, JOURNEY, NOW)
+    out = await coaching.handle_event(1, 1, Said(Intent.ASK_SUGGESTION), "what should I text him?")
+    assert "wonky mugs" in out.replies[0].text
+    sent = next(b.data for row in out.replies[0].buttons for b in row if b.data.startswith("s:sent") and b.data.endswith(":2"))
+    event = buttons.parse(sent)
+    assert event is not None
+    out2 = await coaching.handle_event(1, 1, event, "[I sent #3]")
+    assert "wonky mugs" in out2.replies[0].text
+    await store.close()
