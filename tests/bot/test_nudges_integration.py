@@ -50,9 +50,9 @@ async def waiting_for_reply(store: SqlStore, user_id: int, *, due: datetime, tz:
 
 
 def dispatcher(
-    store: SqlStore, clock: FakeClock, sender: object, pace: Pace = Pace(), **kw: object
+    store: SqlStore, clock: FakeClock, sender: object, pace: Pace | None = None, **kw: object
 ) -> Dispatcher:
-    coaching = Coaching(store, clock, pace)
+    coaching = Coaching(store, clock, pace or Pace())
     return Dispatcher(
         store,
         coaching,
