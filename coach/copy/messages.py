@@ -363,6 +363,7 @@ def stage_intro(stage: Stage, j: Journey, now: datetime, pace: Pace) -> str:
         return (
             "Step 6: meet up.\n\n"
             f"Suggest one no-strings date, a bite to eat or a coffee, or go where you know {he(f)}'ll be. "
+            f"If {he(f)} hesitates, say it doesn't have to mean anything: the ball is in {pron(f, 'his')} court. "
             "Keep it casual, like old friends catching up. When you leave, say it would be nice to catch up "
             "again sometime soon. Then give it time."
         )
