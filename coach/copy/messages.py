@@ -325,7 +325,8 @@ def stage_intro(stage: Stage, j: Journey, now: datetime, pace: Pace) -> str:
             f'If you truly don\'t know, you may ask {him(f)} once, sincerely: "In your opinion, what went wrong with us?" '
             "Ask because you want to grow, not to argue.\n\n"
             "Then look for the truth in it, even a small one. A friend who is in a good relationship can help you "
-            f"see {pron(f, 'his')} side. If you write back, keep only the parts you agree with, and nothing negative."
+            f"see {pron(f, 'his')} side. If you write back, keep only the parts you agree with, and nothing negative.\n\n"
+            "When you've found it, tell me in a sentence, in your own words."
         )
     if stage is Stage.NO_CONTACT:
         end = j.last_contact_at + pace.days(21) if j.last_contact_at else now + pace.days(21)
