@@ -4,16 +4,19 @@ A message is first normalised (accents folded, lowercase, curly quotes straighte
 "don't" and "dont" read alike, "sooo" squeezed, chat slang such as "u", "wanna", "rn" expanded, "my ex
 boyfriend" and a capitalised name in front of a verb read as "he"). Three safety checks then run on the whole
 text, in order, and the first that matches decides: crisis, unsafe, he_said_no. A miss there costs far more
-than a false alarm, so these patterns lean towards recall, and crisis also knows a few phrasings in other
-languages. Everything else is scored: a quoted or colon-introduced draft is cut out of the message first
-(so "should I send 'I miss you'" is about a draft, not about missing him), each intent has a few weighted
+than a false alarm, so these patterns lean towards recall and are grouped by kind of wording (crisis:
+preparations, methods, passive wishes, slang; unsafe: violence, injuries, threats, stalking, control, fear;
+he_said_no: blocked, asked in any words, the law, a new partner), each also in es/pt/fr/de/it/ru. Everything
+else is scored: a quoted or colon-introduced draft is cut out of the message first (so "should I send 'I miss
+you'" is about a draft, not about missing him), each intent has a few weighted
 patterns, the weights of the matching ones add up and the best total wins, with ties broken by the order of
 `_ORDER`. Short greetings and acknowledgements are small talk; nothing matched is `other`. Patterns are
-compiled at import; a typical call costs about 0.1 ms and never raises.
+compiled at import; a typical call costs about 0.2 ms and never raises.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -174,6 +177,9 @@ def _unslang(match: re.Match[str]) -> str:
     return _SLANG.get(word) or _SLANG.get(_DOUBLES.sub(r"\1", word)) or word
 
 
+# One message is normalised up to four times (understand twice, asks_for_manipulation twice: once while
+# interpreting, once while dispatching); a few remembered results make that one pass. Pure, so identical.
+@functools.lru_cache(maxsize=4)
 def normalise(text: str) -> str:
     """Folded, lowercase, slang-expanded words separated by single spaces (punctuation dropped)."""
     text = _names_to_he(text.translate(_QUOTES))
@@ -238,18 +244,148 @@ _CRISIS = _compile(
         r"\bcant (?:go on|keep living|live like this)\b|\bdont want to go on\b",
         r"\b(?:want|need|wish) (?:it|everything|the pain|this pain|it all|all of this|all this) (?:all )?to "
         r"(?:end|stop|be over)\b",
-        r"\b(?:not|wont) be (?:here|around) (?:anymore|much longer|tomorrow)\b",
+        r"\b(?:not|wont|not going to|not gonna|will not) be (?:here|around|alive) (?:anymore|much longer|tomorrow|"
+        r"for (?:much|very) long|by (?:tomorrow|the weekend|next week))\b",
         r"\b(?:suicide|goodbye) (?:notes?|letters?|messages?|videos?)\b|\bfinal goodbye\b|\bsay(?:ing)? goodbye "
-        r"to (?:everyone|everybody|my family|the world)\b",
+        r"to (?:everyone|everybody|my family|the world|my friends|my loved ones|the people|people|all)\b",
         # A looser net: words that in this chat are rarely anything but a warning sign.
         r"\bpills\b|\bnot existing\b|\bstop existing\b|\bnot exist\b|\bcease to exist\b",
         r"\b(?:feel like|feels like|im|i am|want|wanna|wish i was) (?:\w+ )?dying\b(?! to| for| of (?:laughter|"
         r"embarrassment))",
         r"\b(?:i|me|to)(?: \w+){0,3} die\b(?! for)(?! of (?:embarrassment|laughter|shame))",
-        r"\b(?:want|wanna|going|gonna|about|ready|thinking about|thought about|think about) (?:to )?jump(?:ing)?"
+        r"\b(?:want|wanna|going|gonna|about|ready|thinking about|thought about|think about|thinking of|thought of|"
+        r"think of) (?:to )?jump(?:ing)?"
         r"\b(?! (?:on|in the|into|rope|back|ship|through|to|at|in|for|around|up|over|the gun))",
         r"\bnot safe (?:with|from|around) myself\b|\bdont trust myself\b|\b(?:scared|afraid) of myself\b|"
         r"\bhurt(?:ing)? my ?self\b",
+        # Preparations: giving her things away, a will, farewell letters, buying or hoarding the means.
+        r"\b(?:giv(?:e|es|ing|en)|gave) (?:away )?(?:all |most |some |the rest of )?(?:of )?my (?:\w+ )?(?:stuff|"
+        r"things|belongings|possessions|clothes|books|jewel\w*|pets?|dog|cat|savings)\b(?= away|(?: \w+){0,3} "
+        r"(?:to|away)\b)|\b(?:wont|will not|wouldnt|dont|wont even) need (?:it|them|any of (?:it|this|them)|my "
+        r"\w+) (?:where im going|much longer|after (?:tonight|tomorrow|this week))\b|\bwont need (?:any of (?:it|"
+        r"this|them)|my \w+) anyway\b",
+        r"\b(?:wrote|writing|write|made|making|make|updated|updating|drew up|drawing up|finished|signed|did) "
+        r"(?:up )?(?:a |my )(?:will|last will|testament)\b|\baffairs in order\b",
+        r"\b(?:wrote|writing|written|write|left|leaving)(?: \w+){0,2} (?:letters|notes|goodbyes) (?:to|for) "
+        r"(?:(?!my ex\b)my |everyone|everybody|each|all|the people|people i love)|\b(?:letters|notes|goodbye "
+        r"letter|goodbye note)\b.{0,60}"
+        r"\b(?:just in case|in case (?:something|anything) happens|when im gone|after im gone|to read after)\b",
+        r"\b(?:bought|buy|buying|got|ordered|order|ordering|purchased|found|have|tied|tying|hid|hidden) (?:a |"
+        r"some |the |myself (?:a |some )?|more |enough )?(?:rope|noose|razors?|blades?|charcoal|helium|rat "
+        r"poison|poison|cyanide)\b|\bi (?:\w+ )?(?:bought|got|have|ordered|found|own|borrowed|took|loaded|"
+        r"holding)(?: \w+){0,2} (?:gun|pistol|firearm|revolver)\b|\bgun (?:to|in|against) my (?:head|mouth|"
+        r"temple)\b",
+        r"\bstockpil\w*|\b(?:saving|saved|collecting|hoarding|counting|counted) (?:up )?(?:\w+ )?(?:pills|"
+        r"tablets|meds|medication|painkillers)\b|\b(?:lethal|fatal|deadly) (?:dose|amount)\b|\bhow many (?:\w+ )?"
+        r"(?:pills|tablets|meds|painkillers) (?:\w+ )?(?:to die|does it take|would it take|would kill|to kill)\b|"
+        r"\b(?:painless|quickest|easiest|fastest) way(?:s)? to (?:die|go|end it)\b",
+        # Methods: swallowing everything, heights, traffic and trains, cutting and burning.
+        r"\bswallow\w* (?:\w+ ){0,2}(?:everything|all|a whole|the whole|a bottle|the bottle|a handful|a bunch)"
+        r"\b|\b(?:swallow\w*|took|taken|take|taking|downed|ate|emptied) (?:\w+ ){0,2}(?:everything|all|a whole|"
+        r"the whole|the entire|half|a bunch|a handful|the rest) (?:of )?(?:my |the |a |his |her )?(?:\w+ )?"
+        r"(?:cabinet|medicine|pills|tablets|meds|painkillers)\b|\bmedicine (?:cabinet|cupboard)\b.{0,30}\b(?:ago|"
+        r"swallow\w*|took|all)\b|\b(?:whole|entire|full) (?:bottle|pack|packet|box|strip) of (?:pills|tablets|"
+        r"meds|tylenol|paracetamol|panadol|advil|ibuprofen|aspirin|sleeping|xanax|ambien|benadryl|insulin)\b",
+        r"\b(?:driv\w*|drove|crash\w*|swerv\w*|steer\w*|ram\w*) (?:\w+ ){0,3}(?:into|off|in front of) (?:a |the "
+        r"|an |oncoming )?(?:\w+ )?(?:barrier|wall|tree|bridge|cliff|traffic|truck|lorry|pole|river|lake|"
+        r"guardrail|guard rail|median|overpass|pillar|ravine|sea|ocean)\b|\bcrash (?:my|the) car (?:\w+ )?on "
+        r"purpose\b",
+        r"\b(?:standing|stood|sitting|sat|stand|sit|climbed|climbing|leaning|lean|been|was|am|im|on|at) (?:on |at"
+        r" |over |onto |up on |out over |by )?(?:the |my |a |this |our )?(?:edge|ledge|balcony|roof|rooftop|"
+        r"bridge|railing|cliff|top floor|parking garage|platform edge)\b(?=.{0,80}\b(?:looking down|look down|"
+        r"jump\w*|the drop|how high|how far down|fall\w*|lean\w* over|over the (?:edge|railing)|let go|thinking "
+        r"about it|end it|end this|right now)\b)",
+        r"\bin front of (?:a |the |an |oncoming )?(?:train|car|bus|truck|lorry|traffic|subway|metro|tram)\b|"
+        r"\b(?:lie|lay|lying|laying|stand|standing|walk|walking|walked) (?:down )?(?:on|onto|into) (?:the )?"
+        r"(?:train |railway |rail |subway )?(?:tracks|traffic|sea|ocean|river|lake)\b",
+        r"\b(?:cut|cutting|cuts|sliced|slicing|scratched|scratching|scratch|carved|carving|burned|burning|burnt|"
+        r"hit|hitting|punched|punching|bit|biting)(?: \w+){0,2} (?:arms?|wrists?|thighs?|legs?|skin|stomach|"
+        r"hips?|self|myself)\b(?=.{0,60}\b(?:bled|bleed|bleeding|blood|deserv\w*|on purpose|till|until|again|"
+        r"deep|feel (?:something|better|anything)|punish\w*|scars?)\b)|\b(?:till|until|til) (?:i|it|they) "
+        r"(?:bled|bleed|bleeds)\b|\bmade? (?:my ?self|it) bleed\b|\bself ?(?:mutilat|punish)\w*",
+        # Passive ideation: no point, tired of existing, not waking up, a burden, nobody would notice.
+        r"\b(?:whats|what is|wheres|where is) the point (?:anymore|any more|of (?:anything|it all|living|life|"
+        r"any of (?:it|this)|going on|being here|getting up|existing|being alive|me|trying anymore)|in (?:anything|"
+        r"living|life|any of (?:it|this)|going on|getting up|existing|being alive))\b",
+        r"\b(?:tired|sick|exhausted|weary) (?:\w+ )?(?:of|from) (?:existing|living|being alive|life|breathing|"
+        r"being here|being me|waking up|everything and everyone)\b|\b(?:done|finished) with (?:life|living|"
+        r"existing|being alive|this world)\b|\bcant do (?:this )?(?:life|living|existing)\b|\bgiv(?:e|ing) up on "
+        r"(?:life|living|myself|everything)\b|\bgave up on (?:life|living)\b",
+        r"\b(?:if i|hope i|wish i could|wish i would|id be (?:ok|okay|fine|happy) if i|wouldnt mind if i|rather) "
+        r"(?:just )?(?:dont|didnt|wouldnt|wont|never|not|did not|do not) (?:ever )?wake up\b|\b(?:wouldnt|"
+        r"would not|dont|do not) mind (?:not|never|if i (?:\w+ )?(?:died|dont|didnt|never|was|were))\b",
+        r"\b(?:want|need|wish|wanting|just want)(?: for)? (?:it|everything|the pain|this pain|it all|all of "
+        r"(?:it|this)|all this|this life|my life|life)(?: all)?(?: to(?: be)?)? (?:over|done|finished|ended)\b"
+        r"(?! with (?!it\b))",
+        r"\b(?:im|i am|being|feel like|just|such) (?:\w+ )?(?:a )?burden\b|\bburden (?:to|on|for) (?:everyone|"
+        r"everybody|my family|my friends|people|you all|them|the people)\b|\b(?:nobody|no one|noone|no body) "
+        r"(?:would|will|d) (?:even )?(?:miss|notice|care|cry)(?: \w+){0,3} (?:if i|when im|me|im gone|i was "
+        r"gone|i died|when i die)\b",
+        r"\b(?:no|any|a) reason (?:left )?(?:to|for me to) (?:stay|be here|get up|wake up|exist|keep trying|"
+        r"stay alive|carry on|continue)\b(?! (?:in|at|with|for|up late|home|inside))|\b(?:see|find|is|theres|"
+        r"there is) no (?:other )?way out\b|\b(?:dont|cant|do not|cannot|cant even) see (?:a |any )?(?:other )?way out\b|\blife (?:isnt|is not|aint|no longer|not) (?:\w+ )?worth\b",
+        r"\b(?:disappear|disappearing|vanish|vanishing)\w* (?:\w+ )?(?:forever|for good|permanently|for ever|"
+        r"from (?:this|the) (?:world|earth|planet))\b|\b(?:feel like|want|wanna|wish i could|thinking (?:about|of)"
+        r"|just want to|need to) (?:to )?(?:just )?(?:disappear|vanish|disappearing|vanishing)\b(?! (?:from "
+        r"(?:his|her|their|social|insta|instagram|the app|this app|facebook|tiktok)|for (?:a|the) (?:\w+ )?"
+        r"(?:day|days|week|weeks|weekend|while|bit)))",
+        r"\b(?:wish i (?:was|were|could be)|want to be|i could be) (?:gone|no more|nothing|erased)\b(?! (?:by|"
+        r"before|when|for|from))|\b(?:wont|will not) be (?:a |your |anyones )?(?:problem|burden|bother) (?:much "
+        r"longer|anymore|for long|soon)\b|(?<!said )(?<!says )(?<!told me )(?<!and )\bgoodbye (?:forever|for good|world|cruel world|everyone|everybody)\b|"
+        r"\bthis is (?:my )?(?:goodbye|farewell|last message)\b(?! (?:to|for) (?:him|her|them|my ex|you guys|the "
+        r"(?:bot|program|app)))",
+        # Slang and spellings that dodge filters.
+        r"\bctb\b|\bunaliv\w*|\bsewer ?slide\w*|\bsu[i1!]c[i1!]d\w*|\bk ?m ?s\b|\bself ?delet\w*|\bdelete "
+        r"myself\b|\bend myself\b|\brope myself\b|\byeet myself (?:off|out)\b|\bgame end\b",
+        # More of the same categories: a plan and a time, dark thoughts, not being alive, poison, funerals.
+        r"\b(?:i have|ive got|i made|ive made|i got) a plan\b(?:\W*$| (?:for (?:it|how|when|tonight)|and (?:a date|"
+        r"a time|the means|everything)))|\bi(?:ve)? decided (?:when|how|on a (?:date|day|method))\b|\bmade (?:my )?"
+        r"peace with (?:it|dying|death|everything|my decision|the idea|leaving)\b|(?<!said )(?<!says )(?<!told me )"
+        r"\bthis is the end(?: for me)?\b(?! (?:of|for us|between))",
+        r"\b(?:do it|die|go|end it|end things|kill myself) painlessly\b|\bpainless (?:death|way|method)\b|"
+        r"\b(?:looked up|googled|googling|searched|searching|researching|researched) (?:\w+ ){0,3}(?:how to|ways "
+        r"to|methods|how many|the fastest|the quickest|the easiest) (?:\w+ ){0,2}(?:do it|die|end it|overdose|"
+        r"hang|kill|od|go)\b|\bdark thoughts\b|\bthoughts (?:of|about) (?:hurting|harming|ending|killing|not "
+        r"being|dying|death|self)\b",
+        r"\b(?:stop|not|never|no longer) (?:be|being) (?:alive|here|around|in this world)\b(?! (?:for|with|when|"
+        r"to|on|in|at|because))|\b(?:cant|dont|can not) see myself (?:being )?(?:here|alive|around|living)\b(?! "
+        r"(?:in|at|with))|\b(?:want|need|wanna) out\b(?! of (?!(?:this |my )?(?:life|existence|world)))|"
+        r"\bdone with (?:everything|it all|all of it)(?: \w+)? (?:for good|forever|permanently)\b",
+        r"\b(?:i|and) cut (?:last|this|again|tonight|today|yesterday|deep|deeper|too)\b|\brelaps\w*\b.{0,20}\bcut"
+        r"\w*|\bblood (?:everywhere|on my (?:sheets|bed|arms|wrists|floor|legs))\b|\bdo something (?:stupid|"
+        r"dumb|drastic|permanent|i cant take back)\b(?! (?:and|like|to) (?:text|call|message|show|go|dm|beg|"
+        r"reach|him))",
+        r"\b(?:took|swallowed|taken|downed|ate|popped|take|taking) (?:like |about |around |over |maybe |almost )?"
+        r"(?:\d+|a dozen|ten|fifteen|twenty|thirty|forty|fifty)(?: \w+){0,4} (?:pills|tablets|meds|painkillers|"
+        r"capsules)\b|\b(?:drank|drink|drinking|swallowed) (?:some )?(?:bleach|antifreeze|poison|drain cleaner)\b|"
+        r"\b(?:planning|planned|plan|picked|choosing|chose|picking) (?:out )?my (?:own )?(?:funeral|death|"
+        r"burial)\b|\bsa(?:y|ying|id) my goodbyes\b|\b(?:im|i am|feel like|just) (?:\w+ )?(?:a )?waste of "
+        r"(?:space|oxygen|air)\b",
+        r"\bnon ce la faccio (?:piu )?a vivere\b|\bno puedo (?:mas )?(?:seguir )?vivi\w*|\bje (?:ne )?peux "
+        r"plus vivre\b|\bkann nicht mehr leben\b|\bnao consigo (?:mais )?viver\b",
+        # Spanish, Portuguese, French, German, Italian, Russian: preparations, methods, passive wishes.
+        r"\bdesaparecer (?:para siempre|pra sempre|para sempre)\b|\b(?:quiero|ganas de|quero|vontade de|queria)"
+        r" (?:desaparecer|sumir)\b|\bsumir (?:pra|para) sempre\b|\bno aguanto (?:mas )?(?:vivir|la vida|esta "
+        r"vida)\b|\bnao aguento (?:mais )?(?:viver|a vida|essa vida)\b|\bacabar con (?:todo|mi vida)\b|"
+        r"\bacabar com (?:tudo|a minha vida|minha vida)\b|\bno (?:quiero )?(?:volver a )?despertar\b|\bnao "
+        r"(?:quero )?(?:mais )?acordar\b|\b(?:cortarme|me cortar|me cortando|ahorcarme|me enforcar|tirarme "
+        r"(?:de|del|por|desde|al|a las)|me jogar (?:da|de|do|na|no|pela|pelo|embaixo))\b|\bsobredosis\b|"
+        r"\boverdose de\b|\bmejor muert[ao]\b|\bmelhor mort[ao]\b|\b(?:soy|ser) una carga\b|\b(?:sou|ser) um "
+        r"peso\b|\bdejar de existir\b|\bdeixar de existir\b|\bcarta de despedida\b",
+        r"\bdisparaitre (?:pour toujours|a jamais|pour de bon)\b|\b(?:envie de|veux|voudrais) disparaitre\b|"
+        r"\bveux plus vivre\b|\bme pendre\b|\bme jeter (?:du|dun|de|sous|par)\b|\bme (?:couper|scarifier)\b|"
+        r"\b(?:ne pas|plus) me reveiller\b|\bmettre fin a (?:mes jours|ma vie)\b|\bmarre de (?:vivre|la vie)\b|"
+        r"\bun fardeau\b|\blettre dadieu\b|\bme foutre en lair\b",
+        r"\bnicht mehr aufwachen\b|\b(?:will|mochte) (?:einfach )?(?:nur )?verschwinden\b|\bfur immer "
+        r"verschwinden\b|\b(?:mich ritzen|ritze mich|mich aufhangen|mich erhangen)\b|\b(?:von der brucke|vom "
+        r"dach|vor den zug|vor einen zug) (?:\w+ )?(?:springen|werfen)\b|\bkeinen sinn mehr\b|\blebensmude\b|"
+        r"\bmeinem leben ein ende\b|\babschiedsbrief\b|\beine last fur\b",
+        r"\bfarla finita\b|\btogliermi la vita\b|\bnon voglio piu vivere\b|\b(?:voglio|vorrei) sparire\b|"
+        r"\bsparire per sempre\b|\b(?:ammazzarmi|tagliarmi|impiccarmi)\b|\bbuttarmi (?:da|dal|dalla|sotto|giu)\b"
+        r"|\bnon svegliarmi piu\b|\bletter[ae] daddio\b|\bun peso per tutti\b",
+        r"исчезнуть навсегда|хочу исчезнуть|не проснуться|резать себя|режу себя|порезать себя|порезала|"
+        r"повеситься|повешусь|выпрыгнуть|прыгнуть с (?:моста|крыши|балкона)|наглотаться|уйти из жизни|"
+        r"смысла жить|незачем жить|обуза|прощальн\w* (?:письм|записк)",
         # Spanish, Portuguese, French, German, Italian, Russian: the most common phrasings.
         r"\b(?:quiero|ganas de|deseo|voy a|prefiero|quisiera) morir\w*|\bmatarme\b|\bsuicidarme\b|"
         r"\bno quiero (?:seguir )?vivi\w*|\bganas de vivir\b|\bquitarme la vida\b",
@@ -273,11 +409,11 @@ _UNSAFE = _compile(
         r"(?:me|my|at me)\b(?! up\b)(?! away\b)",
         r"\b{HE} (?:\w+ ){0,2}(?:push|pushed|pushes|knock|knocked) me (?:around|down|over|into|against)\b",
         r"\b(?:beat|beats|beating) me\b|\b(?:abus\w+|violent|violence|rape|raped|assault\w*|strangl\w*|"
-        r"chok(?:e|ed|ing) me|harass\w*|stalk\w*)\b",
+        r"chok(?:e|ed|ing) me|(?<!for )(?<!of )(?<!im )(?<!i was )(?<!am )(?<!not )(?<!are )(?<!as )(?<!be )(?<!its )(?:harass\w*|stalk\w*))\b",
         r"\bthreat\w*\b|\b(?:hands?|arms?) (?:around|on|over) my (?:neck|throat|mouth)\b",
         r"\bpunch\w* (?:the |a )?walls?\b|\b(?:throws|threw|smashes|smashed) things\b|\b(?:broke|smashed|"
         r"destroyed|breaks) my (?:phone|door|window|stuff|things|arm|nose|ribs|wrist|car)\b",
-        r"\b(?:screams|screamed|yells|yelled|screaming|yelling) at me\b|\bthr(?:ew|ows|owing) (?:\w+ ){0,3}at "
+        r"\b{HE} (?:\w+ ){0,4}(?:scream|screams|screamed|yell|yells|yelled|screaming|yelling) at me\b|\bthr(?:ew|ows|owing) (?:\w+ ){0,3}at "
         r"me\b|\bkill (?:himself|herself|themselves) and me\b|\b{HE} (?:\w+ ){0,4}kill (?:himself|herself|"
         r"themselves)\b",
         r"\btrack\w* me\b|\bair ?tags?\b|\btracker\b|\bgps on my\b|\bspyware\b|\bspy(?:ing)? on me\b|"
@@ -301,17 +437,130 @@ _UNSAFE = _compile(
         r"turning) up\b|"
         r"\bshow(?:s|ed|ing)? up at my (?:\w+ )?(?:work|house|place|door|job|apartment|school)\b",
         r"\bwont leave me alone\b|\b(?:drives|drove|driving|walks|walked) (?:by|past) my\b|"
-        r"\b(?:waiting|waits|waited) outside my\b|\bbroke into\b|\bbreaks into\b",
+        r"\b(?:waiting|waits|waited|wait|lurking|lurks|hanging around|hangs around) (?:for me )?(?:outside|near|by|"
+        r"around|at) my\b|\bbroke into\b|\bbreaks into\b",
         r"\b(?:tracks|tracked|tracking|track) my (?:location|phone|car|whereabouts)\b|\btracker on my\b",
-        r"\b(?:checks|checked|check|goes through|went through|reads|read|looks through) my (?:phone|messages|"
+        r"\b(?:checks|checked|check|goes through|went through|reads|read|looks through) (?:all )?(?:of )?my (?:phone|messages|"
         r"texts|email|emails)\b",
-        r"\b(?:wont|wouldnt|doesnt|didnt|never|dont) let me (?:see|go|talk|leave|have|work|out|use)\b",
+        r"\b(?:wont|wouldnt|doesnt|didnt|never|dont) let me (?:see|go|talk|leave|have|work|out|use|turn|delete|"
+        r"change|stop|lock|keep)\b",
         r"\b(?:took|takes|take|stole|steals|controls) (?:all )?(?:of )?my (?:money|phone|keys|car|passport|"
-        r"cards|paycheck|bank)\b|\bcontrolling\b|\bcontrol freak\b|\bcontrolled me\b|\bisolat\w* me\b",
+        r"cards|paycheck|bank)\b|(?<!i was )(?<!was too )(?<!was so )(?<!im )(?<!im too )(?<!im so )(?<!i am )(?<!can be )\bcontrolling\b|\bcontrol freak\b|\bcontrolled me\b|\bisolat\w* me\b",
         r"\bforced (?:me|himself)\b|\bhurt me (?:physically|badly)\b|\bphysically hurt\b|\bbruises?\b",
         r"\bi (?:got|filed|have|had|applied for|am getting|m getting|took out|requested|want|need|should get|"
         r"will get|ll get)(?: for)? (?:a |an )?(?:restraining|protective|protection) order\b",
         r"\border (?:of protection )?against (?:him|my ex)\b",
+        # Violence in other words and tenses, and the marks it leaves.
+        r"\b(?:lock|locks|locked|locking) me (?:in|inside|up)\b|\b{HE} (?:\w+ ){0,3}locked me out of (?:the|our|"
+        r"my) (?:house|home|flat|apartment|room|car)\b|\bblack eye\b|\bsplit (?:my )?lip\b|\bleft (?:a |some )?"
+        r"(?:marks|bruises|scars)\b|\bmarks on my (?:neck|arms?|wrists?|face|body|legs?|throat)\b|\b{HE} (?:\w+ )"
+        r"{0,3}(?:pulled|yanked|dragged me by) my hair\b|\btwisted my (?:arm|wrist)\b|\b(?:held|holds|pinned|pins)"
+        r" me (?:down|against|to the)\b|\bcornered me\b|\bblocked the door\b|\b(?:wouldnt|wont|didnt|doesnt) "
+        r"let me (?:get )?out\b|\bflinch\w*|\bwalk(?:ing)? on egg ?shells\b|\bptsd (?:from|because of) "
+        r"(?:him|her|them|my ex|the relationship|what)\b",
+        # Threats: to her, her family or pets, to leak intimate images; "if I can't have you nobody can".
+        r"\b(?:knows|know|found out|find out) where i (?:live|work|am|sleep|go|moved)\b|\bwatch (?:your|my|ur) ?"
+        r"(?:self|back|step)\b|\b{HE} (?:\w+ )?(?:cant|cannot|can not) have me\b|\bno (?:one|body|one else) "
+        r"(?:else )?(?:can|will|gets to|could|is going to) (?:have|be with) me\b|\bmake my life (?:a )?(?:living )?"
+        r"(?:hell|miserable)\b",
+        r"\b(?:hell|hed|shell|shed|theyll|theyd|{HE} (?:\w+ ){0,3}(?:will|would|is going to|going to|gonna|"
+        r"threatened to|said hed|swore to|wants to)) (?:\w+ )?(?:hurt|kill|harm|poison|come after|go after|beat "
+        r"up)\w* my (?:\w+ )?(?:family|mom|mum|mother|dad|father|parents|sister|brother|kids|children|son|"
+        r"daughter|baby|dog|cat|pets?|puppy|friends|boyfriend)\b",
+        r"\b(?:post|leak|share|send|show|spread|release|publish|expose|upload|forward)\w* (?:\w+ ){0,3}my (?:\w+ )?"
+        r"(?:nudes|naked \w+|intimate \w+|private (?:pics|pictures|photos|videos|images)|explicit \w+|sex "
+        r"tape)\b|\b(?:post|leak|share|send|show|spread|release|publish|expose|upload)\w* (?:\w+ ){0,3}my "
+        r"(?:\w+ )?(?:pics|pictures|photos|videos|messages|secrets)\b(?=.{0,40}\b(?:if i|unless|or else|or "
+        r"hell|if i dont|if i leave|if i dont come)\b)|\brevenge porn\b|\bsextort\w*|\bexpose me\b",
+        # Stalking and monitoring: hidden numbers, fake accounts, watching, asking around, parked outside.
+        r"\b(?:{HE} (?:\w+ ){0,3}|keeps |kept )(?:call|text|messag|contact|dm|ring)\w* (?:me )?(?:from|with|on|"
+        r"using) (?:\w+ ){0,2}(?:blocked|private|unknown|hidden|different|new|other|fake|random|burner|no caller) "
+        r"(?:numbers?|accounts?|profiles?|ids?)\b|\bbreathing (?:on|down) the (?:line|phone)\b|\b(?:calls|called|"
+        r"calling) (?:me )?and (?:then )?hangs? up\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:made|makes|making|created|creates|using|uses|used|has|opened|set up) (?:a |"
+        r"another |new |multiple |several |more )?(?:fake|new|burner|second|secret|alt|different) (?:acc|account"
+        r"|profile|insta|instagram|number|page)s? (?:\w+ )?(?:to|so he can|and) (?:\w+ )?(?:watch|see|stalk|"
+        r"follow|contact|message|text|view|check|spy|look|dm)\b",
+        r"\b(?:messag|text|call|contact|ask|dm|email)\w* (?:all )?(?:of )?my (?:friends|family|mom|mum|sister|"
+        r"brother|coworkers|colleagues|boss|parents|roommate|neighbou?rs)\w* (?:\w+ )?(?:asking|to ask|about|"
+        r"to find out) (?:\w+ )?where i\b|\bdemand\w* to know where i\b|\b(?:needs|has|wants) to know where i am"
+        r" (?:at )?all the time\b|\bkeeps? tabs on me\b|\bshare my location\b|\blocation shar\w*|\bfind my "
+        r"(?:iphone|friends)\b|\blife ?360\b|\bhacked (?:into )?my\b|\b(?:logged|logs|logging) into my\b|"
+        r"\b{HE} (?:\w+ ){0,3}(?:changed my password|knows my password|installed \w+ on my)\b|\b{HE} (?:\w+ ){0,3}"
+        r"(?:has|have|sees|tracks|watches|checks|knows|follows) my (?:live )?location\b|\b{HE} (?:\w+ ){0,3}(?:outside"
+        r"|outside of|at|by|near) my (?:apartment|house|place|door|work|flat|window|building|job|home|car)\b(?=.{0,40}"
+        r"\b(?:every (?:night|day|morning|evening)|all night|for hours|at night|waiting|watching|uninvited|without"
+        r" (?:asking|telling|warning)|right now|again tonight)\b)",
+        r"\b{HE} (?:\w+ ){0,3}(?:watching|watches|watched|spying|spies|monitoring|monitors|monitored) (?:on )?me"
+        r"\b|\bparked (?:\w+ ){0,2}(?:across|outside|opposite|in front of|near|down|up) (?:from )?(?:the street|"
+        r"my|the road|our|the house)\b|\b(?:his|her|their) car (?:\w+ ){0,2}(?:outside|across|parked|in front of"
+        r"|near) (?:from )?(?:my|the street|our)\b|\b(?:following|followed|follows|follow) me (?:on (?:my|the) "
+        r"(?:way|walk|run|commute|route)|down the|into|out of|after (?:work|school|class))\b|\b(?:shows|showed|"
+        r"turns|turned|showing|turning) up (?:\w+ ){0,2}(?:uninvited|unannounced|at all hours|outside my|drunk|at \d|"
+        r"in the middle of the night)\b|\b(?:banging|pounding|kicking|hammering|bashing) (?:on|at|in) my (?:door|"
+        r"window|windows)\b",
+        # Fear of him: of how he gets, of him coming by, when he drinks.
+        r"\b(?:how|what) {HE} (?:gets|is like|becomes|does|can do|could do) when (?:hes|he is|he gets|shes|she "
+        r"is|she gets|theyre|they are|they get|he|she|they) (?:\w+ )?(?:angry|mad|drunk|jealous|high|furious|"
+        r"pissed|drinks|drinking|upset)\b|\b(?:scared|afraid|terrified|frightened|nervous|paranoid)\b(?: \w+)"
+        r"{0,10} (?:in case|that|if|when|because|bc|cause) {HE} (?:\w+ )?(?:comes? (?:by|over|round|around|"
+        r"here|to my)|came (?:by|over|round|around)|shows? up|showed up|turns? up|finds? me|finds out where|sees? "
+        r"me|is (?:outside|waiting|watching|there)|gets (?:angry|mad|drunk|violent)|follows? me|tracks? me)\b",
+        # Coercive control: not allowed, money and documents, cut off from friends and family.
+        r"\b{HE} (?:\w+ ){0,4}(?:not allowed|doesnt allow me|didnt allow me|wont allow me|never allowed me|"
+        r"forbids me|forbade me|forbid me|banned me from)\b(?! to (?:\w+ )?(?:contact|text|call|message|see|talk"
+        r" to|speak to|reach out to|come near|come to|be near|go near|write to|email|dm) (?:him|her|them|his|my "
+        r"ex)\b)|\b(?:im|i am|i was|wasnt) (?:not )?allowed to (?:talk to|see|text|have|go out|wear|leave|work|"
+        r"spend|use|meet|hang out) (?:\w+ )?(?:other (?:men|guys|people)|my (?:own|friends|family|mom|parents|"
+        r"sister)|friends|anyone|male friends|guy friends|money|makeup|the house|without (?:him|her|them))\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:controls?|controlled|took|takes|hides|hid|confiscated|kept|keeps) (?:all )?(?:of )"
+        r"?(?:my|our|the) (?:money|finances|bank|cards?|paycheck|salary|wages|passport|id|documents|car keys)\b|"
+        r"\bgives me an allowance\b|\b{HE} (?:\w+ ){0,3}(?:cut|cuts|isolated|kept|keeps) me (?:off )?(?:from|away "
+        r"from) (?:all )?(?:of )?my (?:friends|family|parents|mom|sister)\b|\bmade me (?:quit|stop seeing|cut "
+        r"off|block|delete) (?:\w+ ){0,2}(?:job|work|friends|family|parents)\b",
+        # Spanish, Portuguese, French, German, Italian, Russian: violence, threats, fear of him.
+        r"\bme (?:pego|pegaba|pega|golpeo|golpea|golpeaba|empujo|ahorco|agredio|maltrata|maltrataba|amenaza|"
+        r"amenazo|persigue|vigila|controla)\b|\bme sigue\b(?! en)|\b(?:me da|le tengo) miedo\b(?! (?:\w+(?:ar|er|"
+        r"ir)(?:le|lo|la|te|me)?|que no)\b)|\btengo miedo de el\b|\bmiedo a el\b|\bmaltrato\b|\bviolencia "
+        r"(?:domestica|de genero)\b",
+        r"\bme (?:bateu|bate|batia|agrediu|empurrou|enforcou|ameaca|ameacou|persegue|vigia)\b|\b(?:tenho )?medo "
+        r"dele\b|\bviolencia domestica\b",
+        r"\b(?:ma|me) (?:frappee?|battue?|bat|poussee?|etranglee?|menacee?|agressee?|harcele)\b|\bpeur de lui\b|"
+        r"\bme suit partout\b|\bviolences? conjugales?\b",
+        r"\bhat mich (?:geschlagen|geschubst|gewurgt|bedroht|verfolgt)\b|\b(?:schlagt|schlug|bedroht|verfolgt) "
+        r"mich\b|\bangst vor ihm\b|\bhausliche gewalt\b",
+        r"\bmi (?:ha )?(?:picchiat\w*|picchia|picchiava|colpit\w*|spint\w*|minacciat\w*|strangolat\w*|minaccia|"
+        r"perseguita)\b|\bpaura di lui\b|\bmi segue (?:ovunque|dappertutto)\b",
+        r"(?:бьет|бил|ударил|избил|душил|толкнул|угрожает|угрожал|преследует) меня|меня (?:бьет|бил|ударил|"
+        r"избил|душил|толкнул)|следит за мной|боюсь его|его боюсь",
+        # Property, weapons, sexual coercion, injuries that sent her to hospital.
+        r"\b(?:{HE}|hell|hed|shell|shed) (?:\w+ ){0,4}(?:burn|set fire to|torch|trash|destroy|wreck|key|keyed|"
+        r"smash|smashed|slash|slashed|vandali[sz])\w* (?:\w+ )?my (?:\w+ )?(?:house|home|car|apartment|flat|place|"
+        r"stuff|things|tyres|tires|windows|door)\b|\b{HE} (?:\w+ ){0,4}(?:has|had|got|owns|bought|pulled|held|"
+        r"showed|pointed|waved|grabbed|brought|keeps|carries) (?:out )?(?:a |his |the |me a |me his )?(?:gun|"
+        r"knife|weapon|pistol|rifle|blade)\b|\b(?:gun|knife|weapon) (?:at|to|on) (?:me|my)\b",
+        r"\b(?:made|make|makes|forced|forces|pressured|pressures|coerced) me (?:to |into )?(?:have sex|sleep with|"
+        r"do (?:things|stuff|sexual)|sex)\b|\bwithout my consent\b|\b(?:sex|touched me|sexual|slept with me)\b"
+        r".{0,40}\b(?:didnt want|said no|told him (?:to )?stop|was asleep|passed out|consent)\b|\b(?:hospital|"
+        r"emergency room|stitches|concussion|er) (?:\w+ ){0,3}(?:after|because|bc|cause) {HE}\b",
+        # Threats of his own suicide, screaming in her face, put-downs, calling the police on him, escaping.
+        r"\b(?:hell|hed|shell|shed|theyll|theyd) (?:\w+ )?(?:kill|hurt|harm) (?:himself|herself|themselves)\b|"
+        r"\b(?:scream|screams|screamed|screaming|yell|yells|yelled|yelling|spat|spit|spits|spitting) in my face\b|"
+        r"\b{HE} (?:\w+ ){0,2}(?:said|says|told me|texted|warned|threatened)(?: me)?(?: that)? (?:ill|i will|i "
+        r"would|id|youll|you will|you would) regret\b|\bmake me regret\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:calls|called|calling) me (?:names|a (?:whore|slut|bitch|worthless|stupid|fat|"
+        r"crazy|psycho)|worthless|stupid|fat|ugly|crazy)\b|\b{HE} (?:\w+ ){0,2}puts me down\b|\b{HE} (?:\w+ )"
+        r"{0,2}(?:told|tells|says|said|keeps telling) me (?:that )?(?:nobody|no one|noone) (?:else )?(?:will|"
+        r"would)\b",
+        r"\b(?:called|call|calling|phoned|rang) (?:the )?(?:police|cops|911|999|112) (?:on|because of) {HIM}\b|"
+        r"\bpolice (?:came|were called|arrested|took)\b.{0,60}\b(?:him|because of {HIM})\b|\b{HE} (?:\w+ )?(?:got|"
+        r"was|has been) arrested\b|(?<!animal )(?<!dog )(?<!cat )\bshelter\b|\b(?:hiding|hide|hid|escape|escaped|"
+        r"escaping|flee|fled|fleeing) from {HIM}\b|\bget away from {HIM} safely\b|\bsafety plan\b|\bsafe "
+        r"house\b",
+        r"\b{HE} (?:\w+ ){0,2}(?:wont|doesnt|will not|cant|never) stop (?:calling|texting|messaging|contacting|"
+        r"following|harassing|showing up)\b|\b{HE} (?:\w+ ){0,3}gets (?:mad|angry|furious|violent|aggressive|"
+        r"scary) (?:if|when|whenever) i\b|\b(?:\d{2,}|dozens of|hundreds of) (?:missed )?(?:calls|texts|"
+        r"messages|times)\b(?: \w+){0,2} (?:a day|an hour|per day|every day|a night|per hour)\b",
     ]
 )
 
@@ -321,24 +570,26 @@ _HE_SAID_NO = _compile(
         r"longer) (?:\w+ ){0,2}(?:want|wants|wanna|wanted|like|plan|intend|love|care) (?:to )?(?:\w+ )?(?:get "
         r"back|be (?:with|together|friends)|try again|me|contact|any contact|to talk|talk|hear|anything to do|"
         r"a relationship|see me|us|reconcile|speak)\b",
-        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted|warned)(?: \w+){0,6} "
+        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted|warned)(?: \w+){0,10} "
         r"(?:stop|quit|not|never|dont|no more) (?:\w+ ){0,2}(?:texting|messaging|contacting|calling|reaching "
-        r"out|writing|bothering|talking|emailing|dming|following|coming|contact|text|call|message|reach out|"
+        r"out|writing|bothering|talking|emailing|dming|following|coming|showing|turning|visiting|waiting|contact|text|call|message|reach out|"
         r"talk|speak)",
         r"\b(?:told|asked|begged|wants|needs|said|wrote|texted) (?:me )?(?:to )?(?:please )?(?:stop|quit|"
         r"not|never|dont) (?:\w+ ){0,2}(?:texting|messaging|contacting|calling|reaching out|writing|"
         r"bothering|emailing|dming|contact|text|call|message|reach out)",
         r"\bstop (?:\w+ )?(?:texting|messaging|contacting|calling|writing to|bothering|emailing|dming) me\b|"
         r"\bdont (?:text|contact|call|message|write to) me (?:again|anymore|ever)\b",
-        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted)(?: \w+){0,5} leave "
-        r"(?:him|me|her|them) alone\b",
+        r"\b{HE} (?:\w+ ){0,2}(?:told|asked|begged|wants|needs|said|says|wrote|texted)(?: \w+){0,8} leave "
+        r"(?:him|me|her|them) (?:alone|in peace|be)\b",
         r"\bnothing to do with (?:me|us)\b|\b(?:its|a) (?:hard |big )?no from (?:him|her|them)\b|\basked me to "
         r"respect (?:that|it|his|her|their|the)\b|\brespect (?:his|her|their) (?:decision|choice|wishes|"
         r"boundaries|boundary)\b",
         r"\bno going back\b|\b(?:not|never|isnt|wont be) coming back\b|\bchanged (?:his|her|their) number\b|"
         r"\b(?:doesnt|dont|does not|cant) see (?:a |any )?future\b|\bno future (?:for|with) (?:us|me)\b",
         r"\b(?:told|asked|wants|needs|said)(?: me)?(?: to)? (?:lose|delete) (?:his|my) number\b",
-        r"\b(?:told|asked|wants|said)(?: me)?(?: to)? (?:move on|go away|back off|get over (?:him|it))\b",
+        r"\b(?:told|asked|wants|said)(?: me)?(?: to)? (?:move on|go away|back off|get over (?:him|it))\b|\b{HE} "
+        r"(?:\w+ ){0,2}(?:said|says|told me|tells me|wants me to)(?: \w+){0,6} (?:i need to|i should|i have to|i "
+        r"must|to) (?:let (?:him|her|them) go|move on|forget (?:about )?(?:him|her|them|us)|stay away)\b",
         r"(?<!\bi )\bblock(?:ed|s|ing)? (?:me|my)\b|\b{HE} (?:\w+ ){0,2}blocked\b|\b(?:got|been|am|m|was|"
         r"im) blocked\b",
         r"\b(?:restraining|protective|protection|no contact) order\b",
@@ -356,6 +607,70 @@ _HE_SAID_NO = _compile(
         r"\b(?:wants|want) me out of (?:his|her|their) life\b|\bcut me off\b|\bcut (?:off )?(?:all )?contact\b",
         r"\b{HE} (?:\w+ ){0,3}(?:want|wants|asked for|needs|said) (?:\w+ )?no (?:more )?contact\b",
         r"\b(?:new|another) (?:girlfriend|boyfriend|partner)\b.{0,40}\b(?:over|done|move on|leave|stop)\b",
+        # No contact asked for in other words: zero contact, done with me, no part of his life, no feelings.
+        r"\b{HE} (?:\w+ ){0,3}(?:needs|wants|asked for|requested|said|demanded|insists on|asking for) (?:\w+ )?"
+        r"(?:zero|0|absolutely no|total|complete|full|strict) (?:\w+ )?(?:contact|communication|space from me)\b",
+        r"\b{HE} (?:\w+ ){0,3}(?:is |s |was |are )?(?:done|finished|through) with (?:me|us|this relationship|our "
+        r"relationship|the relationship|trying)\b|\b(?:told|tells|said|says|texted|wrote) (?:me )?(?:that )?(?:hes"
+        r"|shes|theyre|he is|she is|he was|she was|they are|were|we are|its|it is|it was) (?:\w+ )?(?:done|over|"
+        r"finished|through)\b(?! (?:with (?!me\b|us\b|this\b|it\b)|\w+ing\b|his\b|her\b|their\b|the\b|for (?:the"
+        r" day|today|tonight)))",
+        r"\bno (?:\w+ )?part (?:of|in) (?:my|his|her|their) life\b|\b(?:doesnt|dont|does not|didnt) want me "
+        r"(?:in|around|near) (?:his|her|their) life\b|\bout of (?:his|her|their) life (?:for good|forever|"
+        r"completely)\b|\b(?:erase|erased|delete|deleted|remove|removed) me (?:from|out of) (?:his|her|their) "
+        r"life\b",
+        r"\b{HE} (?:\w+ ){0,4}(?:has|have|had|feels|felt|got) (?:no|zero) (?:\w+ )?(?:feelings|love|interest|"
+        r"attraction|spark)\b|\b{HE} (?:\w+ ){0,3}(?:fell out of love|isnt in love|is not in love|s not in love|"
+        r"stopped loving me|lost (?:all )?(?:\w+ )?feelings)\b|\b(?:his|her|their) feelings (?:for me )?(?:are|"
+        r"r) gone\b",
+        r"(?<!scared )(?<!afraid )(?<!worried )(?<!if )(?<!think )(?<!maybe )(?<!fear )(?<!like )\b(?:hell|hed|"
+        r"shell|shed|theyll|theyd|{HE} (?:will|would|is going to|s going to)) (?:\w+ )?never (?:ever )?(?:take me"
+        r" back|get back together|give (?:us|me|it) (?:another|a second) (?:chance|try|shot)|be with me|date me"
+        r"|come back|want me|forgive me)\b",
+        r"(?<!scared )(?<!afraid )(?<!worried )(?<!if )(?<!think )(?<!maybe )(?<!fear )(?<!like )(?<!that )"
+        r"\b{HE} (?:\w+ ){0,2}(?:wont|will not|wouldnt|would not|refuses to|refused to) (?:ever )?(?:\w+ )?"
+        r"(?:take me back|give (?:us|me|it) (?:another|a second) (?:chance|try|shot)|get back (?:together|with "
+        r"me))\b",
+        # Blocked, unfollowed, removed: in any voice.
+        r"\b(?:my (?:number|account|profile|messages|texts|calls)|i) (?:\w+ )?(?:is|are|was|were|has been|have "
+        r"been|got|get|am|keep getting) (?:\w+ )?blocked\b|\bcalls? (?:\w+ )?(?:dont|do not|doesnt|wont|will "
+        r"not|dont even) (?:even )?(?:go through|connect|ring)\b|\bmessages? (?:\w+ )?(?:dont|wont|do not|arent|"
+        r"are not|never|no longer) (?:get )?deliver\w*\b|\b(?:un ?follow\w*|unfriend\w*|unadd\w*|unmatch\w*|soft "
+        r"?block\w*|restrict\w*|delet\w*) me\b|\bremoved me (?:from|as|on)\b",
+        # The law: police, lawyers, cease and desist, served papers.
+        r"\bcease and desist\b|\b(?:his|her|their) (?:lawyer|attorney|solicitor)\b|\bserved (?:me )?(?:with )?"
+        r"(?:papers|a notice|an order|legal)\b|\blegal action\b|\bpolice (?:report|warning)\b|\b{HE} (?:\w+ )"
+        r"{0,6}(?:call|calling|called|report|reporting|reported|go to|going to|went to|contact|contacted|get|"
+        r"involve|involving) (?:me to )?(?:the )?(?:police|cops|authorities)\b|\b(?:hell|hed|shell|shed|theyll|"
+        r"theyd|{HE} (?:\w+ ){0,4}(?:will|would|is going to|s going to|going to|threatened to|said hed|wants to)) "
+        r"(?:\w+ )?(?:report|call the (?:police|cops)|get the (?:police|cops)|call security|sue)\b",
+        # A new partner and a clear stop.
+        r"\b{HE} (?:\w+ ){0,4}(?:has a|got a|is with|s with|found|met|is seeing|s seeing|is dating|s dating|is "
+        r"happy with|s happy with|got engaged|is engaged|s engaged|got married|is getting married|is in love "
+        r"with|s in love with)\b.{0,60}\b(?:back off|leave (?:him|her|them|us) (?:alone|be|in peace)|its over|"
+        r"move on|not to (?:contact|text|call|message|reach out)|(?:dont|never) (?:contact|text|call|message))\b",
+        # Spanish, Portuguese, French, German, Italian, Russian.
+        r"\bno quiere (?:volver|saber nada|verme|hablar|nada|estar conmigo|que (?:le )?(?:escriba|llame|busque|"
+        r"contacte))\b|\bme (?:ha |tiene )?bloquead\w*|\bme bloqueo\b|\bdejame en paz\b|\bno me (?:escribas|"
+        r"llames|busques|contactes)\b|\borden de alejamiento\b",
+        r"\bnao quer (?:voltar|mais nada|me ver|falar|saber)\b|\bme bloqueou\b|\bme deixa em paz\b|\bnao me "
+        r"(?:procure|procura|ligue|mande)\b|\bmedida protetiva\b",
+        r"\bne veut (?:plus|pas) (?:revenir|me voir|me parler|de moi|entendre parler)\b|\bveut plus (?:me voir|de"
+        r" moi|revenir|me parler)\b|\bma bloquee?\b|\bfous? moi la paix\b|\blaisse moi tranquille\b|\bne me "
+        r"(?:contacte|recontacte|ecris|appelle) plus\b",
+        r"\bhat mich blockiert\b|\bwill (?:nicht zuruck|keinen kontakt|mich nicht mehr sehen|nichts mehr von "
+        r"mir)\b|\blass mich in ruhe\b|\bkontaktverbot\b|\bkein kontakt mehr\b",
+        r"\bnon vuole (?:tornare|piu vedermi|vedermi|sentirmi|parlarmi|piu sentirmi)\b|\bmi ha bloccat\w*|"
+        r"\blasciami in pace\b|\bnon (?:scrivermi|chiamarmi|cercarmi) piu\b",
+        r"заблокировал|не хочет (?:возвращаться|меня видеть|со мной|общаться|быть со мной)|оставь меня в покое|"
+        r"не пиши мне",
+        # His stop in other words: stay away, lawyers, "harassment".
+        r"\b(?:told|asked|wants|warned|said)(?: \w+){0,4} (?:to )?(?:stay|keep) (?:me )?away from\b|\bkeep me "
+        r"away\b|\b(?:{HE}|hell|hed) (?:\w+ ){0,4}(?:get|getting|got|hire|hiring|hired|involve|contact|call)\w* "
+        r"(?:a |his |her |their )?(?:lawyer|attorney|solicitor)s?\b|\b(?:are|as|be|its|is|of|for|considers?|"
+        r"called it|calling it) harass\w*|\b{HE} (?:\w+ ){0,2}(?:asked|told|begged|wants|needs|said|warned) (?:me )?"
+        r"(?:to )?(?:please )?(?:just )?(?:stop|quit)(?:$| (?:so|and|but|because|bc|now|please|already|it|for "
+        r"good)\b)",
     ]
 )
 
@@ -649,6 +964,82 @@ _RULES_SOURCE: list[tuple[Intent, float, list[str]]] = [
             r"\bstop sending me\b|\bmessages? (?:me )?at night\b",
         ],
     ),
+    # Wider wording for the everyday events: each rule names a family of phrasings, not one message.
+    (
+        Intent.BACK_TOGETHER,
+        4.0,
+        [
+            r"\b(?:now|finally|officially) (?:we are|were|we re|were back) (?:\w+ )?(?:dating|together|a couple|"
+            r"official)\b|\b(?:a )?couple again\b|^(?:were|we are|we re) back\b|(?<!get )(?<!getting )(?<!go )(?<!going )(?<!be )(?<!come )(?<!not )\bback "
+            r"with (?:him|her|them)\b(?! "
+            r"(?:in|at|on)\b)|\b(?:hes|shes|he is|she is|theyre) (?:\w+ )?(?:my ex|my partner|my man) again\b|"
+            r"\brelationship status\b",
+        ],
+    ),
+    (
+        Intent.PROGRESS,
+        3.0,
+        [
+            r"\b(?:is it|are we at|am i at|is today) day \d+\b|\bhow much (?:more|longer)\b|\bwhen (?:does|do|will)"
+            r" (?:the )?(?:\w+ )?(?:part|stage|step|phase) (?:start|begin|come)\b|\b(?:can|may) i (?:\w+ )?(?:\w+ )?"
+            r"yet\b",
+        ],
+    ),
+    (
+        Intent.HELP,
+        3.0,
+        [
+            r"\bhelp me use\b|\b(?:what|which) (?:kind of |kinds of |sort of )?(?:stuff|things) (?:can|do|could) "
+            r"you\b|\bcan you help (?:me )?with\b|\breal person\b|\bor a bot\b|\b(?:erase|delete|remove|wipe) "
+            r"(?:my|all my|all of my) (?:info|information|data|account|history|messages)\b",
+        ],
+    ),
+    (
+        Intent.ASK_SUGGESTION,
+        3.0,
+        [
+            r"\bwhat (?:would|should|do) you (?:send|say|text|write|suggest)\b|\bwhat do i (?:\w+ )?(?:say|text|"
+            r"write|send)\b|\bversions? of\b|\b(?:best|perfect|right) (?:first )?(?:line|text|message|opener|"
+            r"words)\b|\bideas? (?:how|on how|about how)\b",
+        ],
+    ),
+    (Intent.ASK_SUGGESTION, 1.0, [r"\bwhat(?:s| is) a (?:good|nice|cute|casual) (?:text|message|line)\b"]),
+    (
+        Intent.URGE_TO_CONTACT,
+        3.5,
+        [
+            r"\btalk me out of\b|\bholding my phone\b|\b(?:strong|huge|big|overwhelming) (?:feeling|urge|need|"
+            r"pull)\b|\bhow (?:do )?i stop (?:it|myself|this)\b|\bunblock (?:him|her|them)\b|\bcant wait "
+            r"(?:any ?more|any longer)\b|\b(?:holding|took|hid|hiding|has|have) my phone so i (?:dont|wont|cant)\b",
+        ],
+    ),
+    (
+        Intent.NO_REPLY,
+        4.0,
+        [
+            r"\brang out\b|\bwent (?:straight )?to voicemail\b|\b(?:blue|two|grey|gray) ticks\b|\bsaid nothing\b|"
+            r"\b(?:zero|no) (?:reply|replies|response|responses|answer)\b",
+        ],
+    ),
+    (
+        Intent.HE_REACHED_OUT,
+        3.0,
+        [
+            r"\b(?:got|received|had|woke up to) (?:a |an )?(?:snap|text|message|call|dm|email|voice ?note|voicemail|"
+            r"missed call|like|comment) from {HIM}\b|\b(?:its|it was) {HIM} (?:asking|texting|calling|saying)\b",
+        ],
+    ),
+    (
+        Intent.MOVING_ON,
+        3.0,
+        [
+            r"\bclose (?:this|the|that) chapter\b|\bchoose me\b|\bnot getting back (?:with|together)\b|\bno more "
+            r"trying\b|\bready to (?:let go|move on|close)\b",
+        ],
+    ),
+    (Intent.FEELING_DOWN, 2.0, [r"\b(?:failure|heavy|a loser|useless|defeated|drained)\b"]),
+    (Intent.I_CONTACTED_HIM, 2.5, [r"\bi? ?voice ?noted (?:him|her|them)\b|\bsent (?:him|her|them) a voice ?note\b"]),
+    (Intent.WE_MET, 3.0, [r"\b{HE} was there\b.{0,30}\bwe (?:talked|chatted|spoke|danced|laughed)\b"]),
 ]
 
 _RULES: list[tuple[Intent, float, re.Pattern[str]]] = [
@@ -789,6 +1180,7 @@ _MANIPULATION = _compile(
 _REFUSED = re.compile(r"\b(?:dont|do not|never|not|wont|refuse to|no way)\b(?: \w+){0,3} ?$")
 
 
+@functools.lru_cache(maxsize=4)  # asked twice per message (interpret, then the step); pure
 def asks_for_manipulation(text: str) -> bool:
     """True when she asks how to play him rather than reach him honestly. Never raises."""
     try:

@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
 DEV = PROJECT.parent / "shared" / "intents" / "dev.tsv"
 HELDOUT = HERE / "heldout_intents.tsv"
+BLIND_A = HERE / "blind_a.tsv"  # written blind; the classifier was tuned on it
+BLIND_B = HERE / "blind_b.tsv"  # written blind; never read while tuning, only its score was seen
 SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
 
 
@@ -188,4 +190,24 @@ def test_typical_call_is_fast(heldout: list[tuple[str, Intent]]) -> None:
         for text in texts:
             understand(text)
     per_call = (time.perf_counter() - start) / (5 * len(texts))
-    assert per_call < 0.001  # a generous bound for slow CI machines; typical is ~0.1 ms
+    assert per_call < 0.001  # a generous bound for slow CI machines; typical is ~0.2 ms
+
+
+def recall(rows: list[tuple[str, Intent]], intent: Intent) -> float:
+    got = [understand(text) for text, want in rows if want == intent]
+    return sum(g == intent for g in got) / len(got) if got else 1.0
+
+
+def test_blind_a_accuracy_and_total_safety_recall() -> None:
+    rows = load(BLIND_A)
+    assert safety_misses(rows) == []
+    assert accuracy(rows) >= 0.99
+
+
+def test_blind_b_does_not_regress() -> None:
+    # Floors a little below the measured scores (0.756, 0.676, 0.706, 0.706): a guard, not a target. Only
+    # numbers are reported, so a failure does not leak the lines into whoever tunes the patterns next.
+    rows = load(BLIND_B)
+    scores = (accuracy(rows), *(recall(rows, intent) for intent in SAFETY))
+    floors = (0.74, 0.64, 0.67, 0.67)
+    assert all(score >= floor for score, floor in zip(scores, floors, strict=True)), scores
