@@ -339,17 +339,19 @@ def _dt(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+_FACTS_NAMES = frozenset(f.name for f in fields(Facts))
+_PREFS_NAMES = frozenset(f.name for f in fields(Prefs))
+
+
 def journey_from_dict(data: dict[str, Any]) -> Journey:
     """Reads what journey_to_dict wrote; unknown keys are ignored and missing ones take defaults."""
     facts_in = dict(data.get("facts") or {})
-    facts_names = {f.name for f in fields(Facts)}
-    facts_kw = {k: v for k, v in facts_in.items() if k in facts_names}
+    facts_kw = {k: v for k, v in facts_in.items() if k in _FACTS_NAMES}
     if "memories" in facts_kw:
         facts_kw["memories"] = tuple(facts_kw["memories"])
     if "pronoun" in facts_kw:
         facts_kw["pronoun"] = Pronoun(facts_kw["pronoun"])
-    prefs_names = {f.name for f in fields(Prefs)}
-    prefs_kw = {k: v for k, v in dict(data.get("prefs") or {}).items() if k in prefs_names}
+    prefs_kw = {k: v for k, v in dict(data.get("prefs") or {}).items() if k in _PREFS_NAMES}
     awaiting = data.get("awaiting")
     return Journey(
         stage=Stage(data.get("stage", Stage.INTAKE)),
