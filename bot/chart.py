@@ -24,14 +24,11 @@ def journey_chart(
 ) -> bytes | None:
     """PNG bytes, or None if drawing failed (the reply still goes out without it)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
+        # The object API with the Agg canvas, not pyplot: no global state, so it may run on a worker thread.
         import matplotlib.dates as mdates
-        import matplotlib.pyplot as plt
-    except (
-        Exception
-    ):  # pragma: no cover - matplotlib is a dependency; a broken install must not break a reply
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except Exception:  # pragma: no cover - a broken matplotlib install must not break a reply
         log.warning("matplotlib unavailable; no chart")
         return None
     try:
@@ -44,7 +41,9 @@ def journey_chart(
         xs.append(max(now, xs[-1]))
         ys.append(STAGE_ORDER.index(journey.stage))
 
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+        fig = Figure(figsize=(8, 4.5), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
         ax.step(mdates.date2num(xs), ys, where="post", color="#c0392b", linewidth=2.5, label="stage")
         ax.set_yticks(range(len(STAGE_ORDER)))
         ax.set_yticklabels([STAGE_NAMES[s] for s in STAGE_ORDER], fontsize=8)
@@ -70,7 +69,6 @@ def journey_chart(
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
-        plt.close(fig)
         return buffer.getvalue()
     except Exception:
         log.exception("chart drawing failed")

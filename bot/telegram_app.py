@@ -6,6 +6,7 @@ with inline buttons, a PNG, a JSON document. No rule of the program lives here.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -44,6 +45,37 @@ COACHING_KEY = "coaching"
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
+    if isinstance(rows, tuple):  # Reply.buttons: hashable, and the same few keyboards come back all the time
+        return _keyboard(rows)
+    return _build_keyboard(rows)
+
+
+@functools.lru_cache(maxsize=512)
+def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    # Telegram objects are frozen once built, so one markup may go out with any number of messages.
+    return _Keyboard([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """A keyboard sent again and again: its JSON form is worked out once (python-telegram-bot would walk the
+    buttons on every send). Frozen like any Telegram object, so the cached form stays true."""
+
+    __slots__ = ("_json",)
+    _json: dict[str, Any]
+
+    def __init__(self, rows: Sequence[Sequence[InlineKeyboardButton]]) -> None:
+        super().__init__(rows)
+        object.__setattr__(self, "_json", super().to_dict())
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        json: dict[str, Any] = self._json
+        # A fresh copy each time: the caller owns what it gets, as with TelegramObject.to_dict.
+        return {**json, "inline_keyboard": [[dict(b) for b in row] for row in json["inline_keyboard"]]}
+
+
+def _build_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
     )

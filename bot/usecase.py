@@ -5,6 +5,7 @@ same and keep the same history.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -148,7 +149,8 @@ class Coaching:
             if outcome.set_timers:
                 earliest = min(t.due_at for t in outcome.set_timers)
         if chart_data is not None:
-            png = self._chart(*chart_data, now=now, pace=self._pace)
+            # About 0.1 s of drawing: on a worker thread, so other people's messages are not held up.
+            png = await asyncio.to_thread(self._chart, *chart_data, now=now, pace=self._pace)
             if png is not None:
                 out.picture = Picture(png, M.chart_caption(chart_data[0]))
         if earliest is not None and self._on_timers_changed is not None:

@@ -286,11 +286,17 @@ def on_feeling_down(t: Turn) -> Outcome:
 
 
 def on_progress(t: Turn) -> Outcome:
+    """Typed "where am I?": the text at once, the picture one tap away (drawing it costs far more than a reply)."""
+    j = t.journey
+    buttons = (*M.stage_buttons(j.stage, j), *M.chart_button())
+    return _out(j, Reply(M.progress(j, t.now, t.pace), buttons))
+
+
+def on_progress_command(t: Turn) -> Outcome:
+    """/progress: the text and the picture of her journey."""
     j = t.journey
     return _out(
-        j,
-        Reply(M.progress(j, t.now, t.pace), M.stage_buttons(j.stage, j)),
-        effects=(Effect.SEND_PROGRESS_CHART,),
+        j, Reply(M.progress(j, t.now, t.pace), M.stage_buttons(j.stage, j)), effects=(Effect.SEND_PROGRESS_CHART,)
     )
 
 
@@ -1028,7 +1034,7 @@ def on_command(t: Turn, command: Command, arg: str) -> Outcome:
     ):
         return on_not_in_intake(t)
     if command is Command.PROGRESS:
-        return on_progress(t)
+        return on_progress_command(t)
     if command is Command.TEXT:
         return on_ask_suggestion(t)
     if command is Command.CHECK:

@@ -929,6 +929,10 @@ def _next_step(j: Journey, now: datetime, pace: Pace) -> str:
     return text
 
 
+def chart_button() -> Keyboard:
+    return _rows(B.command("Show my journey chart", Command.PROGRESS))
+
+
 def chart_caption(j: Journey) -> str:
     return f"Your journey so far: {STAGE_NAMES[j.stage]}."
 

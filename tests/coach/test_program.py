@@ -530,3 +530,9 @@ def test_odd_text_never_raises(text: str) -> None:
         j = journey_at(stage)
         out = step(j, interpret(j, text), NOW)
         assert out.replies or out.journey is not None
+
+
+def test_typed_progress_answers_at_once_with_the_chart_one_tap_away() -> None:
+    out = said(journey_at(Stage.NO_CONTACT), Intent.PROGRESS)
+    assert Effect.SEND_PROGRESS_CHART not in out.effects
+    assert "c:progress" in all_buttons(out) and "day 5 of 21" in texts(out)
