@@ -16,13 +16,13 @@ from typing import Any
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
-from bot.dispatcher import Dispatcher, DispatchLoop
+from bot.dispatcher import Dispatcher, DispatchLoop, NudgeSender
 from bot.llm_drafts import LLMConfig
 from bot.logs import setup_logging
 from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
 from bot.usecase import Coaching
 from coach.vocabulary import Pace
-from storage.store import open_store
+from storage.store import SqlStore, open_store
 
 log = logging.getLogger("bot")
 
@@ -31,35 +31,46 @@ def _claimer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+async def open_coaching(settings: Settings, pace: Pace) -> tuple[SqlStore, Coaching]:
+    store = await open_store(settings.database_url)
+    return store, Coaching(store, system_clock, pace, llm=LLMConfig.from_settings(settings))
+
+
+def start_nudges(
+    store: SqlStore,
+    coaching: Coaching,
+    sender: NudgeSender,
+    settings: Settings,
+    *,
+    application: Any = None,
+    only_user: int | None = None,
+) -> DispatchLoop:
+    dispatcher = Dispatcher(
+        store,
+        coaching,
+        sender,
+        system_clock,
+        rate_per_s=settings.nudge_rate,
+        claimer=_claimer(),
+        only_user=only_user,
+        monotonic=time.monotonic,
+    )
+    dispatch_loop = DispatchLoop(dispatcher, system_clock, application=application)
+    coaching.on_timers_changed = dispatch_loop.poke
+    dispatch_loop.start()
+    return dispatch_loop
+
+
 def run_telegram(settings: Settings, pace: Pace) -> int:
     token = settings.token
     assert token is not None
     state: dict[str, Any] = {}
 
     async def started(app: Any) -> None:
-        store = await open_store(settings.database_url)
-        loop_box: list[DispatchLoop] = []
-        coaching = Coaching(
-            store,
-            system_clock,
-            pace,
-            on_timers_changed=lambda due: loop_box[0].poke(due),
-            llm=LLMConfig.from_settings(settings),
-        )
+        store, coaching = await open_coaching(settings, pace)
         app.bot_data[COACHING_KEY] = coaching
         await register_commands(app)
-        dispatcher = Dispatcher(
-            store,
-            coaching,
-            TelegramSender(app.bot),
-            system_clock,
-            rate_per_s=settings.nudge_rate,
-            claimer=_claimer(),
-            monotonic=time.monotonic,
-        )
-        dispatch_loop = DispatchLoop(dispatcher, system_clock, application=app)
-        loop_box.append(dispatch_loop)
-        dispatch_loop.start()
+        dispatch_loop = start_nudges(store, coaching, TelegramSender(app.bot), settings, application=app)
         state.update(store=store, loop=dispatch_loop)
         log.info("Rekindle is running on Telegram (one program day = %s)", pace.day)
 
@@ -86,29 +97,9 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
 
 
 async def run_console(settings: Settings, pace: Pace) -> int:
-    store = await open_store(settings.database_url)
-    loop_box: list[DispatchLoop] = []
-    coaching = Coaching(
-        store,
-        system_clock,
-        pace,
-        on_timers_changed=lambda due: loop_box[0].poke(due),
-        llm=LLMConfig.from_settings(settings),
-    )
+    store, coaching = await open_coaching(settings, pace)
     chat = ConsoleChat(coaching)
-    dispatcher = Dispatcher(
-        store,
-        coaching,
-        ConsoleSender(chat),
-        system_clock,
-        rate_per_s=settings.nudge_rate,
-        claimer=_claimer(),
-        only_user=CONSOLE_USER_ID,
-        monotonic=time.monotonic,
-    )
-    dispatch_loop = DispatchLoop(dispatcher, system_clock)
-    loop_box.append(dispatch_loop)
-    dispatch_loop.start()
+    dispatch_loop = start_nudges(store, coaching, ConsoleSender(chat), settings, only_user=CONSOLE_USER_ID)
     try:
         await chat.run(stdin_lines(asyncio.get_running_loop()))
     finally:

@@ -90,7 +90,8 @@ class Coaching:
         self._store = store
         self._clock = clock
         self._pace = pace
-        self._on_timers_changed = on_timers_changed
+        # Set by the wiring once the dispatch loop exists: a new, earlier nudge wakes it.
+        self.on_timers_changed = on_timers_changed
         self._chart = chart
 
     @property
@@ -153,8 +154,8 @@ class Coaching:
             png = await asyncio.to_thread(self._chart, *chart_data, now=now, pace=self._pace)
             if png is not None:
                 out.picture = Picture(png, M.chart_caption(chart_data[0]))
-        if earliest is not None and self._on_timers_changed is not None:
-            self._on_timers_changed(earliest)
+        if earliest is not None and self.on_timers_changed is not None:
+            self.on_timers_changed(earliest)
         return out
 
     async def _with_model_drafts(self, outcome: Outcome, now: datetime) -> Outcome:
