@@ -61,20 +61,6 @@ class Outgoing:
     deleted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class NudgeMessage:
-    kind: NudgeKind
-    reply: Reply
-
-
-@dataclass(frozen=True, slots=True)
-class NudgeDecision:
-    """What to do with nudges that fell due: send one message, try again later, or drop them."""
-
-    message: NudgeMessage | None = None
-    defer_until: datetime | None = None
-
-
 class Coaching:
     def __init__(
         self,
@@ -194,14 +180,14 @@ class Coaching:
     # ----------------------------------------------------------------------------------------------
     # Nudges: the dispatcher asks what to send, then confirms what it sent.
 
-    async def decide_nudge(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> NudgeDecision:
-        """Reads only. The same journey and kinds give the same message, so a retry after a failed send
-        renders the very same nudge; nothing is saved until `nudge_delivered`."""
+    async def render(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> RenderResult:
+        """The dispatcher's NudgeRenderer. Reads only: the same journey and kinds give the same message, so a
+        retry after a failed send renders the very same nudge; nothing is saved until `delivered`."""
         async with self._store.transaction() as tx:
             journey = await tx.journeys.load(user_id)
             user = await tx.users.get(user_id)
         if journey is None or user is None:
-            return NudgeDecision()
+            return RenderResult.dropped()
         when = deliverable_at(
             now,
             journey.prefs,
@@ -211,26 +197,17 @@ class Coaching:
         )
         if when is None:
             # Paused: kept, not dropped. Looking again every program hour means /resume needs no bookkeeping.
-            return NudgeDecision(defer_until=now + self._pace.day / 24)
+            return RenderResult.deferred(now + self._pace.day / 24)
         if when > now:
-            return NudgeDecision(defer_until=when)
+            return RenderResult.deferred(when)
         kind = program.choose_nudge(list(kinds))
         outcome = program.step(journey, TimerFired(kind), now, self._pace)
         if not outcome.replies:
             # No longer applies; the step may still move a timer (a slip moved day 21).
             async with self._store.transaction() as tx:
                 await self._save(tx, user_id, journey, outcome, now)
-            return NudgeDecision()
-        return NudgeDecision(message=NudgeMessage(kind, outcome.replies[0]))
-
-    async def render(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> RenderResult:
-        """The dispatcher's NudgeRenderer."""
-        decision = await self.decide_nudge(user_id, kinds, now)
-        if decision.message is not None:
-            return RenderResult.sending(decision.message.reply, decision.message.kind)
-        if decision.defer_until is not None:
-            return RenderResult.deferred(decision.defer_until)
-        return RenderResult.dropped()
+            return RenderResult.dropped()
+        return RenderResult.sending(outcome.replies[0], kind)
 
     async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
         """After Telegram accepted the nudge: run the timer's step for real and save what it changed (a stage

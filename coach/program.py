@@ -296,7 +296,9 @@ def on_progress_command(t: Turn) -> Outcome:
     """/progress: the text and the picture of her journey."""
     j = t.journey
     return _out(
-        j, Reply(M.progress(j, t.now, t.pace), M.stage_buttons(j.stage, j)), effects=(Effect.SEND_PROGRESS_CHART,)
+        j,
+        Reply(M.progress(j, t.now, t.pace), M.stage_buttons(j.stage, j)),
+        effects=(Effect.SEND_PROGRESS_CHART,),
     )
 
 
@@ -360,7 +362,7 @@ def on_urge(t: Turn) -> Outcome:
     """Default: outside no_contact a text is fine, if it is one short, casual text."""
     j = t.journey
     if j.he_said_no or j.unsafe:
-        return _out(j, Reply(M.urge_after_no(j.facts)), notes=())
+        return _out(j, Reply(M.urge_after_no(j.facts)))
     if j.unanswered >= 2:
         return _out(j, Reply(M.urge_after_two_unanswered(j.facts), M.sos_buttons()))
     return _stay(t, M.urge_ok(j.facts, j.stage))
@@ -712,6 +714,11 @@ def _next_intake(t: Turn, j: Journey, question: Question | None) -> Outcome:
     return _out(j, *_ask(j))
 
 
+def _asking(t: Turn, question: Question) -> Turn:
+    """The same turn, as if the coach had just asked `question` (a command that carries its own answer)."""
+    return Turn(t.journey.evolve(awaiting=question), t.now, t.pace, t.text)
+
+
 def _clip(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
@@ -872,9 +879,7 @@ def answer_mood(t: Turn, value: str) -> Outcome:
 def answer_draft(t: Turn, value: str) -> Outcome:
     if not value:
         return _out(t.journey, *_ask(t.journey))
-    return _review(
-        t.__class__(t.journey.evolve(awaiting=None), t.now, t.pace, value), extract_draft(value) or value
-    )
+    return _review(t, extract_draft(value) or value)
 
 
 def answer_settings(t: Turn, value: str) -> Outcome:
@@ -1048,11 +1053,11 @@ def on_command(t: Turn, command: Command, arg: str) -> Outcome:
         return _out(j, Reply(M.journal_menu(j.facts), M.journal_buttons()))
     if command is Command.MEMORY:
         if arg:
-            return answer_memory(t.__class__(j.evolve(awaiting=Question.MEMORY), t.now, t.pace), arg)
+            return answer_memory(_asking(t, Question.MEMORY), arg)
         return _out(j, Reply(M.memory_menu(j.facts), M.memory_buttons()))
     if command is Command.MOOD:
         if arg:
-            return answer_mood(t.__class__(j.evolve(awaiting=Question.MOOD), t.now, t.pace), arg)
+            return answer_mood(_asking(t, Question.MOOD), arg)
         j = j.evolve(awaiting=Question.MOOD)
         return _out(j, *_ask(j))
     if command is Command.PAUSE:
@@ -1098,6 +1103,17 @@ def on_side_choice(t: Turn, question: Question, value: str) -> Outcome:
 
 # Buttons that open a question rather than answer one: a:<question>:<value> where the value picks the question.
 MENU_QUESTIONS = frozenset({Question.JOURNAL, Question.MEMORY, Question.SETTINGS, Question.MOOD})
+
+
+def on_menu_button(t: Turn, question: Question, value: str) -> Outcome:
+    """A menu button (journal, memory, settings, mood) works whatever she was asked before."""
+    if question is Question.MOOD:
+        if value.isdigit():
+            return answer_mood(_asking(t, Question.MOOD), value)
+        return on_command(t, Command.MOOD, "")
+    if question is Question.SETTINGS:
+        return answer_settings(t, value)
+    return on_side_choice(t, question, value)
 
 
 def on_step_done(t: Turn, stage: Stage) -> Outcome:
@@ -1191,18 +1207,8 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
                 )
             return row_for(t.journey.stage, intent).handler(t)
         case Answered(question=question, value=value):
-            if (
-                question in MENU_QUESTIONS
-                and not (question is Question.MOOD and value.isdigit())
-                and t.journey.awaiting is not question
-            ):
-                if question is Question.MOOD:
-                    return on_command(t, Command.MOOD, "")
-                if question is Question.SETTINGS:
-                    return answer_settings(t, value)
-                return on_side_choice(t, question, value)
-            if question is Question.MOOD and t.journey.awaiting is not Question.MOOD:
-                return answer_mood(Turn(t.journey.evolve(awaiting=Question.MOOD), t.now, t.pace), value)
+            if question in MENU_QUESTIONS and t.journey.awaiting is not question:
+                return on_menu_button(t, question, value)
             return on_answer(t, question, value)
         case Commanded(command=command, arg=arg):
             return on_command(t, command, arg)
@@ -1224,7 +1230,3 @@ def _streak_days(j: Journey, now: datetime, pace: Pace) -> int:
     if j.last_contact_at is None:
         return 0
     return max(0, int((now - j.last_contact_at) / pace.day))
-
-
-def streak_days(j: Journey, now: datetime, pace: Pace) -> int:
-    return _streak_days(j, now, pace)

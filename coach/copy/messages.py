@@ -1204,10 +1204,6 @@ def forged_button() -> str:
     return "I don't recognise that button, so I've left everything as it was."
 
 
-def chart_unavailable() -> str:
-    return "(I couldn't draw your journey chart this time.)"
-
-
 def console_banner() -> str:
     return "Rekindle, console coach. Type /start to begin, /help for commands; Ctrl-D to quit."
 
