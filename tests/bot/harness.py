@@ -22,7 +22,9 @@ TOKEN = "123456:TEST-token-for-recording-0123456789"
 _ids = itertools.count(1)
 
 
-def message_update(user_id: int, text: str, *, chat_type: str = "private", chat_id: int | None = None) -> dict[str, Any]:
+def message_update(
+    user_id: int, text: str, *, chat_type: str = "private", chat_id: int | None = None
+) -> dict[str, Any]:
     message: dict[str, Any] = {
         "message_id": next(_ids),
         "date": 1_790_000_000,
@@ -50,8 +52,11 @@ class Harness:
         before = len(self.request.calls)
         await self.app.process_update(Update.de_json(update, self.app.bot))
         new = self.request.calls[before:]
-        return [c.params.get("text") or c.params.get("caption") or "" for c in new
-                if c.method in ("sendMessage", "sendPhoto", "sendDocument")]
+        return [
+            c.params.get("text") or c.params.get("caption") or ""
+            for c in new
+            if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+        ]
 
     async def send(self, text: str) -> str:
         """She types `text`; returns everything the coach said back, joined."""
@@ -63,7 +68,11 @@ class Harness:
 
     async def press(self, label: str) -> str:
         """She taps the button labelled `label` on the coach's last message with buttons."""
-        call = next(c for c in reversed(self.request.calls) if c.method == "sendMessage" and c.params.get("reply_markup"))
+        call = next(
+            c
+            for c in reversed(self.request.calls)
+            if c.method == "sendMessage" and c.params.get("reply_markup")
+        )
         data = next(d for text, d in self.buttons() if text == label)
         message = {
             "message_id": 99_000 + next(_ids),
@@ -111,6 +120,13 @@ async def make_harness(tmp_path: Path, pace: Pace | None = None, url: str | None
     async def no_sleep(_: float) -> None:
         return None
 
-    dispatcher = Dispatcher(store, coaching, TelegramSender(app.bot), clock, claimer="test", sleep=no_sleep,
-                            monotonic=lambda: clock.now.timestamp())
+    dispatcher = Dispatcher(
+        store,
+        coaching,
+        TelegramSender(app.bot),
+        clock,
+        claimer="test",
+        sleep=no_sleep,
+        monotonic=lambda: clock.now.timestamp(),
+    )
     return Harness(app, request, clock, store, coaching, dispatcher)

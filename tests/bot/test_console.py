@@ -34,8 +34,15 @@ async def test_console_journey_to_together(tmp_path: Path) -> None:
     async def no_sleep(_: float) -> None:
         return None
 
-    dispatcher = Dispatcher(store, coaching, ConsoleSender(chat), clock, claimer="console", sleep=no_sleep,
-                            monotonic=lambda: clock.now.timestamp())
+    dispatcher = Dispatcher(
+        store,
+        coaching,
+        ConsoleSender(chat),
+        clock,
+        claimer="console",
+        sleep=no_sleep,
+        monotonic=lambda: clock.now.timestamp(),
+    )
     c = Console(chat, out)
 
     assert "What should I call him?" in await c.type("/start")

@@ -299,7 +299,12 @@ async def test_through_the_use_case_the_model_text_is_shown_and_recorded_when_se
         await tx.journeys.save(1, JOURNEY, NOW)
     out = await coaching.handle_event(1, 1, Said(Intent.ASK_SUGGESTION), "what should I text him?")
     assert "wonky mugs" in out.replies[0].text
-    sent = next(b.data for row in out.replies[0].buttons for b in row if b.data.startswith("s:sent") and b.data.endswith(":2"))
+    sent = next(
+        b.data
+        for row in out.replies[0].buttons
+        for b in row
+        if b.data.startswith("s:sent") and b.data.endswith(":2")
+    )
     event = buttons.parse(sent)
     assert event is not None
     out2 = await coaching.handle_event(1, 1, event, "[I sent #3]")

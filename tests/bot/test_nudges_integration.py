@@ -16,7 +16,6 @@ from telegram.request import HTTPXRequest
 from bot.dispatcher import Dispatcher
 from bot.telegram_app import TelegramSender
 from bot.usecase import Coaching
-from coach.ports import NudgeStatus
 from coach.vocabulary import Facts, Journey, NudgeKind, Pace, Prefs, Stage, Timer
 from storage.store import SqlStore, open_store
 from tests.fakes.bot_api import FakeBotApi
@@ -265,4 +264,3 @@ async def test_two_dispatchers_on_one_postgresql_database_send_each_nudge_once()
             assert not [u for u in users if await tx.nudges.pending(u)]
         await a.close()
         await b.close()
-        assert NudgeStatus.SENT

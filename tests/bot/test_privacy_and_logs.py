@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,9 @@ from sqlalchemy import create_engine, select
 from bot.config import ConfigError, load_settings
 from bot.logs import RedactingFormatter, redact
 from storage.models import metadata
-from tests.bot.harness import Harness, make_harness
+from tests.bot.harness import Harness
 
 SECRET_TEXT = "my-very-private-words-7731"
-
-
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
-    h = await make_harness(tmp_path)
-    yield h
-    await h.app.shutdown()
-    await h.store.close()
 
 
 async def full_history(bot: Harness) -> None:

@@ -4,23 +4,11 @@ with the clock moved forward by the test: one person from /start to together, on
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from coach.ports import HistoryKind
 from coach.vocabulary import Stage
 from tests.bot.harness import Harness, make_harness, message_update
-
-
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
-    h = await make_harness(tmp_path)
-    yield h
-    await h.app.shutdown()
-    await h.store.close()
 
 
 async def intake(bot: Harness) -> None:
@@ -95,7 +83,12 @@ async def test_from_start_to_together(bot: Harness) -> None:
         history = await tx.history.recent(bot.user_id, 500)
         changes = await tx.history.stage_changes(bot.user_id)
     kinds = {h.kind for h in history}
-    assert {HistoryKind.MESSAGE_IN, HistoryKind.MESSAGE_OUT, HistoryKind.STAGE_CHANGE, HistoryKind.NUDGE} <= kinds
+    assert {
+        HistoryKind.MESSAGE_IN,
+        HistoryKind.MESSAGE_OUT,
+        HistoryKind.STAGE_CHANGE,
+        HistoryKind.NUDGE,
+    } <= kinds
     assert [c.to_stage for c in changes][-3:] == [Stage.THE_OPTION, Stage.HIS_MOVE, Stage.TOGETHER]
 
 
@@ -142,8 +135,13 @@ async def test_stickers_and_edits_get_a_kind_answer_and_change_nothing(bot: Harn
     sticker = message_update(bot.user_id, "x")
     del sticker["message"]["text"]
     sticker["message"]["sticker"] = {
-        "file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False,
+        "file_id": "s",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
     }
     assert "only read text" in "".join(await bot.feed(sticker))
     edited = message_update(bot.user_id, "Tom")
@@ -159,9 +157,16 @@ async def test_forged_button_data_is_refused_kindly(bot: Harness) -> None:
     update = {
         "update_id": 555,
         "callback_query": {
-            "id": "9", "from": {"id": bot.user_id, "is_bot": False, "first_name": "Ana"}, "chat_instance": "c",
+            "id": "9",
+            "from": {"id": bot.user_id, "is_bot": False, "first_name": "Ana"},
+            "chat_instance": "c",
             "data": "a:his_name:DROP TABLE",
-            "message": {"message_id": 1, "date": 1, "chat": {"id": bot.user_id, "type": "private"}, "text": "x"},
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": bot.user_id, "type": "private"},
+                "text": "x",
+            },
         },
     }
     await bot.feed(update)
@@ -198,11 +203,22 @@ async def test_commands_menu_is_registered(tmp_path: Path) -> None:
     await register_commands(h.app)
     commands = h.request.of("setMyCommands")[0].params["commands"]
     names = {c["command"] for c in commands}
-    assert {"start", "help", "progress", "journal", "memory", "mood", "pause", "resume", "settings", "reset",
-            "cancel", "text", "check", "export", "delete"} <= names
+    assert {
+        "start",
+        "help",
+        "progress",
+        "journal",
+        "memory",
+        "mood",
+        "pause",
+        "resume",
+        "settings",
+        "reset",
+        "cancel",
+        "text",
+        "check",
+        "export",
+        "delete",
+    } <= names
     await h.app.shutdown()
     await h.store.close()
-
-
-def _unused() -> timedelta:
-    return timedelta()

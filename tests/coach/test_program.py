@@ -191,8 +191,8 @@ def test_a_bad_timezone_is_asked_again() -> None:
 
 def test_questions_for_other_stages_wait_until_intake_is_done() -> None:
     j, out = run(Journey(), "Sam", "what should I text him?")
-    assert j.awaiting is Question.WHO_ENDED or j.awaiting is Question.ENDED
-    assert "finish these few questions" in texts(out) or "When did things end" in texts(out)
+    assert j.awaiting is Question.ENDED and j.facts.ended == ""
+    assert "finish these few questions" in texts(out) and "When did things end" in texts(out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -410,7 +410,10 @@ def test_after_he_said_no_no_draft_and_no_contact_nudge_ever(stage: Stage) -> No
 
 def test_only_he_reaching_out_reopens_after_his_no() -> None:
     j = said(journey_at(Stage.RECONNECT), Intent.HE_SAID_NO).journey
-    assert said(j, Intent.BACK_TOGETHER).journey.stage is Stage.TOGETHER or True
+    together = said(j, Intent.BACK_TOGETHER).journey  # she says he came back: that is his choice, not hers
+    assert together.stage is Stage.TOGETHER and not together.he_said_no
+    for intent in (Intent.ASK_SUGGESTION, Intent.URGE_TO_CONTACT, Intent.NO_REPLY, Intent.SMALL_TALK):
+        assert said(j, intent).journey.he_said_no, f"{intent} must not reopen coaching"
     reopened = said(j, Intent.HE_REACHED_OUT)
     assert reopened.journey.stage is Stage.DISCUSS and not reopened.journey.he_said_no
 
@@ -529,7 +532,7 @@ def test_odd_text_never_raises(text: str) -> None:
     for stage in Stage:
         j = journey_at(stage)
         out = step(j, interpret(j, text), NOW)
-        assert out.replies or out.journey is not None
+        assert out.replies and all(r.text.strip() for r in out.replies)
 
 
 def test_typed_progress_answers_at_once_with_the_chart_one_tap_away() -> None:
