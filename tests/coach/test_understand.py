@@ -15,9 +15,10 @@ from coach.vocabulary import Intent
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
 DEV = PROJECT.parent / "shared" / "intents" / "dev.tsv"
-HELDOUT = HERE / "heldout_intents.tsv"
-BLIND_A = HERE / "blind_a.tsv"  # written blind; the classifier was tuned on it
-BLIND_B = HERE / "blind_b.tsv"  # written blind; never read while tuning, only its score was seen
+DATA = PROJECT / "coach" / "reading" / "data" / "intents"
+HELDOUT = DATA / "heldout.tsv"
+BLIND_A = DATA / "blind_a.tsv"  # written blind; the classifier was tuned on it
+BLIND_B = DATA / "blind_b.tsv"  # written blind; never read while tuning, only its score was seen
 SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
 
 
