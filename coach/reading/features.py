@@ -47,13 +47,14 @@ def _bucket(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & (HASH_SIZE - 1)
 
 
-def hashed_ngrams(normalised: str) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and weights of the words, word pairs and 3- to 5-letter pieces of a normalised text.
+def hashed_ngrams(normalised: str, extra: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and weights of the words, word pairs and 3- to 5-letter pieces of a normalised text, plus
+    `extra` tokens (what the exact rules found, say).
 
     Weights are 1/sqrt(n) so a long message weighs no more than a short one.
     """
     words = normalised[:_MAX_CHARS].split()
-    tokens = [f"w:{w}" for w in words]
+    tokens = [f"x:{t}" for t in extra] + [f"w:{w}" for w in words]
     tokens += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     for word in words:
         padded = f"<{word}>"

@@ -41,13 +41,23 @@ def intent_examples(paths: Sequence[Path]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def features(texts: Sequence[str], normalise: Callable[[str], str], embed_scale: float) -> object:
+# What a reader sees of a raw text: the normalised text, or it and extra tokens (see hashed_ngrams).
+Featurize = Callable[[str], "str | tuple[str, tuple[str, ...]]"]
+
+
+def _seen(featurize: Featurize, text: str) -> tuple[str, tuple[str, ...]]:
+    got = featurize(text)
+    return (got, ()) if isinstance(got, str) else got
+
+
+def features(texts: Sequence[str], featurize: Featurize, embed_scale: float) -> object:
     from scipy import sparse
 
-    dense = embed([normalise(t) for t in texts]) * embed_scale
+    seen = [_seen(featurize, t) for t in texts]
+    dense = embed([norm for norm, _ in seen]) * embed_scale
     rows, cols, vals = [], [], []
-    for r, text in enumerate(texts):
-        index, weight = hashed_ngrams(normalise(text))
+    for r, (norm, extra) in enumerate(seen):
+        index, weight = hashed_ngrams(norm, extra)
         rows += [r] * len(index)
         cols += index.tolist()
         vals += weight.tolist()
@@ -58,7 +68,7 @@ def features(texts: Sequence[str], normalise: Callable[[str], str], embed_scale:
 def fit(
     texts: Sequence[str],
     labels: Sequence[str],
-    normalise: Callable[[str], str],
+    featurize: Featurize,
     *,
     fingerprint: str = "",
     c: float = C,
@@ -67,7 +77,7 @@ def fit(
 ) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    x = features(texts, normalise, embed_scale)
+    x = features(texts, featurize, embed_scale)
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     classifier.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights))
     coef = classifier.coef_.astype(np.float32)
@@ -89,11 +99,11 @@ def intent_sources() -> list[Path]:
 
 
 def train_intents() -> LinearModel:
-    from coach.understand import normalise
+    from coach.understand import model_input
 
     paths = intent_sources()
     texts, labels = intent_examples(paths)
-    return fit(texts, labels, normalise, fingerprint=data_fingerprint(paths))
+    return fit(texts, labels, model_input, fingerprint=data_fingerprint(paths))
 
 
 def main(argv: list[str]) -> int:
