@@ -606,10 +606,17 @@ def row_for(stage: Stage, intent: Intent) -> Row:
 
 def fire_self_work(t: Turn) -> Outcome:
     j = t.journey
+    reply = Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons())
+    return _out(j, reply, set_timers=(_next_self_work(t),))
+
+
+def _next_self_work(t: Turn) -> Timer:
+    if not t.pace.real_days:
+        # A short demo day has no clock hour to aim at: simply one program day later.
+        return Timer(NudgeKind.SELF_WORK, t.now + t.pace.day)
     # From half a day on: a prompt that quiet hours pushed to the morning must not pull tomorrow's to the
     # morning as well (her hour that same evening would fall foul of one-a-day, and so on every day).
-    nxt = Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now + t.days(0.5), t.pace))
-    return _out(j, Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons()), set_timers=(nxt,))
+    return Timer(NudgeKind.SELF_WORK, _self_work_due(t.journey, t.now + t.days(0.5), t.pace))
 
 
 def fire_reach_out(t: Turn) -> Outcome:
