@@ -355,7 +355,7 @@ def _review(t: Turn, draft: str) -> Outcome:
         his_name=j.facts.his_name,
         pronoun=j.facts.pronoun,
     )
-    return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j)))
+    return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j, r)))
 
 
 def on_urge(t: Turn) -> Outcome:
@@ -381,20 +381,18 @@ def on_i_contacted(t: Turn) -> Outcome:
         return _out(j, Reply(M.contacted_after_no(j.facts)))
     count = j.unanswered + 1
     j = j.evolve(unanswered=count, last_text_at=t.now)
-    if count >= 2:
-        timer = Timer(NudgeKind.QUIET_WEEK, t.now + t.days(QUIET_WEEK_DAYS))
-        cancel = frozenset({NudgeKind.DID_HE_REPLY})
-    else:
-        timer = Timer(NudgeKind.DID_HE_REPLY, t.now + t.days(RETRY_AFTER_DAYS))
-        cancel = frozenset()
-    if timer.kind not in STAGE_TIMERS[j.stage]:
-        return _out(j, Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)))
-    return _out(
-        j,
-        Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)),
-        set_timers=(timer,),
-        cancel=cancel,
+    reply = Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j))
+    # The "did he reply?" of her earlier text would come right after this one: it goes, whatever replaces it.
+    cancel = frozenset({NudgeKind.DID_HE_REPLY})
+    timers = (
+        Timer(NudgeKind.QUIET_WEEK, t.now + t.days(QUIET_WEEK_DAYS)),
+        Timer(NudgeKind.DID_HE_REPLY, t.now + t.days(RETRY_AFTER_DAYS)),
     )
+    # Two unanswered: a quiet week where the stage has one, else the same two-day question about the new text.
+    if count < 2:
+        timers = timers[1:]
+    allowed = [x for x in timers if x.kind in STAGE_TIMERS[j.stage]]
+    return _out(j, reply, set_timers=tuple(allowed[:1]), cancel=cancel)
 
 
 def on_slip(t: Turn) -> Outcome:
@@ -591,6 +589,7 @@ MILESTONES: dict[Stage, Stage] = {
     Stage.REKINDLE: Stage.MEET,  # he is warm and engaged
     Stage.MEET: Stage.THE_OPTION,  # we met
     Stage.THE_OPTION: Stage.HIS_MOVE,  # I said it
+    Stage.MOVING_ON: Stage.DISCUSS,  # "help me answer": he reached out after she chose to move on
 }
 
 
@@ -1061,6 +1060,8 @@ def on_command(t: Turn, command: Command, arg: str) -> Outcome:
     if command is Command.MEMORY:
         if arg:
             return answer_memory(_asking(t, Question.MEMORY), arg)
+        # The menu asks for the memory itself, so what she types next is kept as one (not in her journal).
+        j = j.evolve(awaiting=Question.MEMORY)
         return _out(j, Reply(M.memory_menu(j.facts), M.memory_buttons()))
     if command is Command.MOOD:
         if arg:
@@ -1110,6 +1111,12 @@ def on_side_choice(t: Turn, question: Question, value: str) -> Outcome:
 
 # Buttons that open a question rather than answer one: a:<question>:<value> where the value picks the question.
 MENU_QUESTIONS = frozenset({Question.JOURNAL, Question.MEMORY, Question.SETTINGS, Question.MOOD})
+# A menu button pressed while its own question is open is still the menu, not the answer ("write" is no entry).
+MENU_VALUES: dict[Question, frozenset[str]] = {
+    Question.JOURNAL: frozenset({"write", "unsent", "recent"}),
+    Question.MEMORY: frozenset({"memory", "now_into"}),
+    Question.MOOD: frozenset({"ask"}),
+}
 
 
 def on_menu_button(t: Turn, question: Question, value: str) -> Outcome:
@@ -1214,7 +1221,9 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
                 )
             return row_for(t.journey.stage, intent).handler(t)
         case Answered(question=question, value=value):
-            if question in MENU_QUESTIONS and t.journey.awaiting is not question:
+            if question in MENU_QUESTIONS and (
+                t.journey.awaiting is not question or value in MENU_VALUES.get(question, ())
+            ):
                 return on_menu_button(t, question, value)
             return on_answer(t, question, value)
         case Commanded(command=command, arg=arg):

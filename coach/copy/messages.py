@@ -654,11 +654,11 @@ def sos(j: Journey, now: datetime, pace: Pace) -> str:
         "Pause. Put the phone face down for a second. This feeling is strong, and it passes.\n\n"
         f"Why wait: the quiet gives {name(f)} room to miss you and gives you room to grow. A text now restarts the "
         f"clock. You have {_days(left)} to go.\n\n"
-        "For the next ten minutes:\n"
+        "An urge like this peaks and fades, often within ten minutes. Ride it out:\n"
         "1. Leave the room you're in, or step outside.\n"
         "2. Drink some water and breathe out slowly, longer than you breathe in.\n"
         "3. Text a friend instead, or write the message here, unsent.\n\n"
-        "Want to write it unsent? It helps more than you'd think."
+        "Want to write it unsent? It helps more than you'd think. And tell me how you feel when it's passed."
     )
 
 
@@ -701,12 +701,13 @@ def contacted(f: Facts, stage: Stage, count: int) -> str:
     if count == 1:
         return f"Done, nice. Now let it be: no follow-ups. I'll ask you in a couple of days whether {he(f)} replied."
     if count == 2:
+        # Only just sent: it is not "unanswered" yet, so the coach does not say so.
         return (
-            f"Okay, that's two without an answer. Now we wait a week and let {him(f)} come to you: "
-            "no third text. I'll check in with you then."
+            f"Okay, that's your second text. Now let it be, with no more until {he(f)} answers. If it stays "
+            f"quiet, we wait and let {him(f)} come to you: no third text. I'll check in with you."
         )
     return (
-        f"I hear you. That makes {count} without an answer, so let's stop here and give {him(f)} real space. "
+        f"I hear you. That makes {count} texts in a row, so let's stop here and give {him(f)} real space. "
         "I'll check in with you in a week."
     )
 
@@ -973,9 +974,15 @@ def review(r: Review, pronoun: Pronoun = Pronoun.HE) -> str:
     return drafts.render_review(r, pronoun=pronoun)
 
 
-def review_buttons(j: Journey) -> Keyboard:
+def review_buttons(j: Journey, r: Review) -> Keyboard:
     if j.he_said_no or j.unsafe:
         return ()
+    if r.verdict == "send":
+        # It is good to send: writing it unsent would take back what the verdict just said.
+        return _rows(
+            B.intent("I sent it", Intent.I_CONTACTED_HIM),
+            B.intent("Give me options", Intent.ASK_SUGGESTION),
+        )
     return _rows(
         B.intent("Give me options", Intent.ASK_SUGGESTION),
         B.answer("Write it unsent", Question.JOURNAL, "unsent"),
@@ -1020,9 +1027,13 @@ def journal_list(entries: list[tuple[datetime, NoteKind, str]], tz: str) -> str:
 
 
 def memory_menu(f: Facts) -> str:
-    saved = f"You've saved {len(f.memories)} good memories." if f.memories else "No memories saved yet."
+    n = len(f.memories)
+    saved = f"You've saved {n} good {'memory' if n == 1 else 'memories'}." if n else "No memories saved yet."
     into = f" {name(f)} is into: {f.now_into}." if f.now_into else ""
-    return f"{saved}{into} These make the texts I suggest personal."
+    return (
+        f"{saved}{into} These make the texts I suggest personal.\n\n"
+        f"Tell me one good memory of you and {him(f)}: a trip, a joke, a moment you both loved."
+    )
 
 
 def memory_buttons() -> Keyboard:
