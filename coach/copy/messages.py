@@ -232,7 +232,8 @@ def question(q: Question, f: Facts) -> str:
         Question.SET_NAME: "What should I call him?",
         Question.SET_PRONOUN: "How should I refer to your ex?",
         Question.RESET: (
-            "Start the whole program over? Your journal stays; your stage, answers and pending nudges are reset."
+            "Start the whole program over? Your journal stays; your stage, answers and pending nudges are reset. "
+            "If he asked for no contact, or you told me you're not safe, that stays: only /delete removes it."
         ),
         Question.DELETE: (
             "Delete everything I hold about you: your answers, history, journal, moods and nudges? "
@@ -246,7 +247,29 @@ def his_reason_phrase(f: Facts) -> str:
     return f"{pron(f, 'his')} reason"
 
 
+# Every intake question after the first has a Back button: any answer can be changed before the program starts.
+_INTAKE_WITH_BACK = frozenset(
+    {
+        Question.ENDED,
+        Question.WHO_ENDED,
+        Question.HIS_REASON,
+        Question.STILL_TALK,
+        Question.LAST_CONTACT,
+        Question.TIMEZONE,
+        Question.READY,
+        Question.READY_AFTER_REFLECTION,
+    }
+)
+
+
 def question_buttons(q: Question, j: Journey) -> Keyboard:
+    rows = _question_buttons(q, j)
+    if j.stage is Stage.INTAKE and q in _INTAKE_WITH_BACK:
+        return (*rows, (B.back("Back", q),))
+    return rows
+
+
+def _question_buttons(q: Question, j: Journey) -> Keyboard:
     if q in CHOICES:
         per_row = 1 if q in (Question.STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
         return _rows(*(B.answer(label, q, key) for key, label in CHOICES[q]), per_row=per_row)
@@ -558,6 +581,89 @@ def he_reached_out_unsafe(tz: str) -> str:
         "You don't owe a reply to someone who has hurt or frightened you. If his message worries you, "
         "keep it, don't meet alone, and talk to someone you trust. "
         "findahelpline.com and hotpeachpages.net list support lines that can help you plan to stay safe."
+    )
+
+
+def court_order(f: Facts, tz: str) -> str:
+    return (
+        "Thank you for telling me. A restraining or protective order changes everything, so I'll say it plainly: "
+        f"contact with {him(f)}, even a short reply or a message through a friend, could put you at legal risk. "
+        f"I won't help with any contact, not even if {he(f)} reaches out first.\n\n"
+        "If you're unsure what the order allows, the court that issued it, a lawyer or a local legal advice "
+        "service can tell you. If you feel unsafe, call your local emergency number; findahelpline.com and "
+        "hotpeachpages.net list support services.\n\n"
+        "I'm still here for you: your journal, your mood, and moving forward."
+    )
+
+
+def court_order_stands(f: Facts) -> str:
+    return (
+        f"Because there's a court order, I can't help with anything between you and {him(f)}, and contact could "
+        "put you at legal risk. How are you feeling about it? Writing it in your journal can help."
+    )
+
+
+def he_reached_out_court_order(f: Facts) -> str:
+    return (
+        f"Even though {name(f)} reached out first, the court order still stands, and replying could put you at "
+        "legal risk. Please don't answer; keep the message in case you need it. If you're unsure what the order "
+        "allows, ask the court or a lawyer. I'm here if you want to talk it through."
+    )
+
+
+def did_he_reach_out(f: Facts) -> str:
+    return (
+        f"That's a lot to take in. Earlier, {name(f)} asked for space, and I've been holding to that with you. "
+        f"Did {he(f)} reach out to you, on {pron(f, 'his')} own? If so, tell me and we'll look at it together. "
+        "If not, I'm here for how you feel about it."
+    )
+
+
+def did_he_reach_out_buttons() -> Keyboard:
+    return _rows(
+        B.intent("Yes, he reached out to me", Intent.HE_REACHED_OUT),
+        B.answer("Write about it", Question.JOURNAL, "write"),
+        per_row=1,
+    )
+
+
+def did_i_get_that_right() -> str:
+    return "Did I get that right? If I misread you, tap No and I'll put everything back as it was."
+
+
+def did_i_get_that_right_buttons(n: int) -> Keyboard:
+    return _rows(B.keep("Yes", n), B.undo("No, that's not what I meant", n), per_row=1)
+
+
+def undo_buttons(n: int) -> Keyboard:
+    return _rows(B.undo("That's not what I meant", n))
+
+
+def moved_on_quietly() -> str:
+    return "I've noted that."
+
+
+def thanks_for_confirming(j: Journey) -> str:
+    return "Thank you for telling me. I'm here, whatever you need."
+
+
+def undone(j: Journey, *, lifted: bool) -> str:
+    what = (
+        "I've taken that back and lifted what I'd put in place"
+        if lifted
+        else "I've put everything back as it was"
+    )
+    return (
+        f"Sorry, I misread you. {what}: you're in {STAGE_NAMES[j.stage]}, with your reminders as before. "
+        "Tell me again in other words whenever you like."
+    )
+
+
+def after_crisis_heard() -> str:
+    return (
+        "Thank you for letting me know how you are. I'm really glad you reached out to someone. "
+        "If it gets heavy again, findahelpline.com can connect you with someone to talk to, any time. "
+        "Whenever you're ready, we can carry on."
     )
 
 
@@ -1112,6 +1218,24 @@ def resumed() -> str:
 
 def reset_done() -> str:
     return "Done: we're starting fresh. Your journal is still here."
+
+
+def reset_done_his_no_stands(j: Journey) -> str:
+    f = j.facts
+    if j.court_order:
+        why = "the court order still stands, and I won't help with any contact"
+    elif j.unsafe:
+        why = f"what you told me about your safety with {him(f)} still stands, so I won't coach a return"
+    else:
+        why = (
+            f"{name(f)}'s no still stands: I won't help you contact {him(f)} unless {he(f)} reaches out on "
+            f"{pron(f, 'his')} own"
+        )
+    return (
+        f"Done: we're starting fresh, and your journal is still here. One thing doesn't reset: {why}. "
+        "Only /delete removes that, with everything else.\n\n"
+        "So this fresh start is about you: your journal, your mood, and one kind step for yourself each day."
+    )
 
 
 def reset_kept() -> str:
