@@ -102,6 +102,8 @@ TYPED_QUESTIONS = frozenset(
         Question.SET_QUIET,
         Question.SET_NUDGE_HOUR,
         Question.SET_NAME,
+        Question.SET_ENDED,
+        Question.SET_HIS_REASON,
     }
 )
 # Typed during intake, these are questions of her own, not answers ("what should I text him?" is no name).
@@ -946,6 +948,10 @@ def answer_settings(t: Turn, value: str) -> Outcome:
         "nudge_hour": Question.SET_NUDGE_HOUR,
         "name": Question.SET_NAME,
         "pronoun": Question.SET_PRONOUN,
+        "ended": Question.SET_ENDED,
+        "who_ended": Question.SET_WHO_ENDED,
+        "his_reason": Question.SET_HIS_REASON,
+        "still_talk": Question.SET_STILL_TALK,
     }
     target = targets.get(value)
     if target is None:
@@ -999,6 +1005,36 @@ def answer_set_pronoun(t: Turn, value: str) -> Outcome:
     except ValueError:
         return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
     return _setting_saved(t, t.journey.with_facts(pronoun=pronoun))
+
+
+def answer_set_ended(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(ended=_clip(value, MAX_FACT)))
+
+
+def answer_set_who_ended(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.SET_WHO_ENDED, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(who_ended=choice))
+
+
+def answer_set_his_reason(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    reason = "" if value == "unknown" else _clip(value, MAX_FACT)
+    return _setting_saved(t, t.journey.with_facts(his_reason=reason))
+
+
+def answer_set_still_talk(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.SET_STILL_TALK, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    j = t.journey.with_facts(still_talk=choice)
+    if choice == "blocked":
+        return _blocked(t, j)  # consent, whenever she tells it (and undoable like any care flag)
+    return _setting_saved(t, j)
 
 
 def answer_reset(t: Turn, value: str) -> Outcome:
@@ -1055,6 +1091,10 @@ ANSWERS: dict[Question, Callable[[Turn, str], Outcome]] = {
     Question.SET_NUDGE_HOUR: answer_set_nudge_hour,
     Question.SET_NAME: answer_set_name,
     Question.SET_PRONOUN: answer_set_pronoun,
+    Question.SET_ENDED: answer_set_ended,
+    Question.SET_WHO_ENDED: answer_set_who_ended,
+    Question.SET_HIS_REASON: answer_set_his_reason,
+    Question.SET_STILL_TALK: answer_set_still_talk,
     Question.RESET: answer_reset,
     Question.DELETE: answer_delete,
 }

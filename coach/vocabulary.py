@@ -98,6 +98,10 @@ class Question(StrEnum):
     SET_NUDGE_HOUR = "set_nudge_hour"
     SET_NAME = "set_name"
     SET_PRONOUN = "set_pronoun"
+    SET_ENDED = "set_ended"  # every intake fact can be changed afterwards, in /settings
+    SET_WHO_ENDED = "set_who_ended"
+    SET_HIS_REASON = "set_his_reason"
+    SET_STILL_TALK = "set_still_talk"
     RESET = "reset"
     DELETE = "delete"
 

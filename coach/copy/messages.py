@@ -148,6 +148,10 @@ CHOICES: dict[Question, tuple[tuple[str, str], ...]] = {
     Question.RESET: (("yes", "Yes, start over"), ("no", "No, keep my place")),
     Question.DELETE: (("yes", "Yes, delete everything"), ("no", "No, keep it")),
 }
+# The intake's facts, changed later in /settings, take the same answers.
+CHOICES[Question.SET_ENDED] = CHOICES[Question.ENDED]
+CHOICES[Question.SET_WHO_ENDED] = CHOICES[Question.WHO_ENDED]
+CHOICES[Question.SET_STILL_TALK] = CHOICES[Question.STILL_TALK]
 
 # Words that pick a choice when she types instead of tapping; checked in order, first match wins.
 CHOICE_WORDS: dict[Question, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -180,6 +184,8 @@ CHOICE_WORDS: dict[Question, tuple[tuple[str, tuple[str, ...]], ...]] = {
     Question.RESET: (("no", ("no", "keep", "cancel")), ("yes", ("yes", "start over", "reset"))),
     Question.DELETE: (("no", ("no", "keep", "cancel")), ("yes", ("yes", "delete"))),
 }
+CHOICE_WORDS[Question.SET_WHO_ENDED] = CHOICE_WORDS[Question.WHO_ENDED]
+CHOICE_WORDS[Question.SET_STILL_TALK] = CHOICE_WORDS[Question.STILL_TALK]
 
 
 def question(q: Question, f: Facts) -> str:
@@ -231,6 +237,10 @@ def question(q: Question, f: Facts) -> str:
         Question.SET_NUDGE_HOUR: "At what hour would you like your daily prompt? For example 19 or 7pm.",
         Question.SET_NAME: "What should I call him?",
         Question.SET_PRONOUN: "How should I refer to your ex?",
+        Question.SET_ENDED: "When did things end? Tap one, or tell me in your own words.",
+        Question.SET_WHO_ENDED: "Who ended it?",
+        Question.SET_HIS_REASON: f"What reason did {name(f)} give for the breakup, as {he(f)} put it?",
+        Question.SET_STILL_TALK: f"Are you and {him(f)} in touch?",
         Question.RESET: (
             "Start the whole program over? Your journal stays; your stage, answers and pending nudges are reset. "
             "If he asked for no contact, or you told me you're not safe, that stays: only /delete removes it."
@@ -271,9 +281,9 @@ def question_buttons(q: Question, j: Journey) -> Keyboard:
 
 def _question_buttons(q: Question, j: Journey) -> Keyboard:
     if q in CHOICES:
-        per_row = 1 if q in (Question.STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
+        per_row = 1 if q in (Question.STILL_TALK, Question.SET_STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
         return _rows(*(B.answer(label, q, key) for key, label in CHOICES[q]), per_row=per_row)
-    if q is Question.HIS_REASON:
+    if q in (Question.HIS_REASON, Question.SET_HIS_REASON):
         return _rows(B.answer("He didn't really say", q, "unknown"))
     if q is Question.TIMEZONE:
         return _rows(
@@ -1179,8 +1189,16 @@ def settings_menu(j: Journey, now: datetime) -> str:
         f"• Daily prompt at: {p.nudge_hour:02d}:00\n"
         f"• His name: {f.his_name or 'not set'}\n"
         f"• Pronouns: {f.pronoun.value}\n"
+        f"• When it ended: {_choice_label(Question.ENDED, f.ended) or 'not set'}\n"
+        f"• Who ended it: {_choice_label(Question.WHO_ENDED, f.who_ended) or 'not set'}\n"
+        f"• His reason: {f.his_reason or 'not given'}\n"
+        f"• In touch: {_choice_label(Question.STILL_TALK, f.still_talk) or 'not set'}\n"
         f"• Nudges: {'paused' if p.paused else 'on'}"
     )
+
+
+def _choice_label(q: Question, key: str) -> str:
+    return next((label for k, label in CHOICES[q] if k == key), key)
 
 
 def settings_buttons() -> Keyboard:
@@ -1191,6 +1209,10 @@ def settings_buttons() -> Keyboard:
         B.answer("Nudge hour", q, "nudge_hour"),
         B.answer("His name", q, "name"),
         B.answer("Pronouns", q, "pronoun"),
+        B.answer("When it ended", q, "ended"),
+        B.answer("Who ended it", q, "who_ended"),
+        B.answer("His reason", q, "his_reason"),
+        B.answer("Still in touch", q, "still_talk"),
     )
 
 
