@@ -71,7 +71,9 @@ async def reconnect_with_one_text(bot: Harness) -> Journey:
 
 async def test_a_stage_move_is_undone_by_its_button(bot: Harness) -> None:
     before = await reconnect_with_one_text(bot)
-    said = await bot.send("what should i say to him about getting back together")  # misread as together
+    # Whether she meant it or the reader misread her ("what should i say to him about getting back
+    # together" once read like this), the move is one tap from undone.
+    said = await bot.send("we're back together!")
     assert await bot.stage() is Stage.TOGETHER and not await pending(bot)
     assert "That's not what I meant" in [label for label, _ in bot.buttons()]
     said = await bot.press("That's not what I meant")
@@ -108,9 +110,9 @@ async def test_an_old_or_forged_undo_button_changes_nothing(bot: Harness) -> Non
     assert await bot.stage() is Stage.DISCUSS
 
 
-async def test_a_misread_he_said_no_is_sent_with_care_then_lifted_by_no(bot: Harness) -> None:
+async def test_his_no_is_sent_with_care_then_lifted_by_no(bot: Harness) -> None:
     before = await reconnect_with_one_text(bot)
-    said = await bot.send("i'm terrified he's moved on already")
+    said = await bot.send("he blocked me everywhere")  # read as his no, whether or not it was meant so
     assert "won't help you contact" in said  # care goes out at once ...
     assert said.rstrip().endswith("put everything back as it was.")  # ... then the question
     assert (await bot.journey()).he_said_no and not await pending(bot)
