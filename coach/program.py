@@ -13,7 +13,15 @@ delivered (the bot may have been down), so every step first catches up with the 
 
 Care comes before coaching and cannot be overridden by any stage: crisis, unsafe and he_said_no are ANY rows
 with no stage-specific rows. After he said no or she said she is unsafe, the coach never drafts a text to him and
-sets no contact nudge; only he reaching out himself reopens coaching (never after unsafe).
+sets no contact nudge; only he reaching out himself reopens coaching (never after unsafe, never under a court
+order: `court_order` is its own flag, and contact could put her at legal risk). Her own "we met" or "we're back
+together" after his no gets a kind check, not couple texts. These flags are about him and her safety, not her
+place in the program: /reset keeps them (she starts again in moving_on); only /delete removes them.
+
+No wrong reading sticks (see "Repair" below): a reading of her words that moved her stage or set a care flag
+can be undone by the very next step, a button or a typed "no wait", and the journey and her nudges are put back
+exactly. Three events live beside the table because they are about the conversation, not the program: Undo,
+WentBack (the intake's Back button) and CheckedIn (her first words after a crisis message, heard as how she is).
 
 Events that a stage does not expect fall through to ANY rows, which always answer helpfully; nothing raises.
 `step` is pure: the journey and `now` come in; a new journey, replies, timers and notes go out.
@@ -824,15 +832,15 @@ def answer_still_talk(t: Turn, value: str) -> Outcome:
         return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
     j = t.journey.with_facts(still_talk=choice)
     if choice == "blocked":
-        return _blocked(t, j)
+        return _blocked(t, j, value)
     if choice == "no_contact":
         return _next_intake(t, j, Question.LAST_CONTACT)
     return _next_intake(t, j, Question.TIMEZONE)
 
 
-def _blocked(t: Turn, j: Journey) -> Outcome:
+def _blocked(t: Turn, j: Journey, value: str) -> Outcome:
     """He blocked her or asked her to stop (or a court did): consent, from the very start."""
-    if mentions_court_order(t.text) or "order" in t.text.lower():
+    if mentions_court_order(value) or "order" in value.lower():
         return _court_order(t, j)
     j = j.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
     return _out(j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES)
@@ -1033,7 +1041,7 @@ def answer_set_still_talk(t: Turn, value: str) -> Outcome:
         return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
     j = t.journey.with_facts(still_talk=choice)
     if choice == "blocked":
-        return _blocked(t, j)  # consent, whenever she tells it (and undoable like any care flag)
+        return _blocked(t, j, value)  # consent, whenever she tells it (and undoable like any care flag)
     return _setting_saved(t, j)
 
 
@@ -1387,7 +1395,8 @@ def on_undo(t: Turn, event: Undo) -> Outcome:
     if snapshot is None or snapshot.n != event.n:
         return _out(j, Reply(M.stale_button()), *_ask(j))
     if event.keep:
-        return _out(j.evolve(undo=None), Reply(M.thanks_for_confirming(j)), *_ask(j))
+        # Only care replies ask "did I get that right?": no question of ours follows her yes.
+        return _out(j.evolve(undo=None), Reply(M.thanks_for_confirming(j)))
     back = snapshot.journey.evolve(undo=None, undo_count=j.undo_count)
     pending = {x.kind for x in snapshot.timers}
     reply = Reply(M.undone(back, lifted=snapshot.care), M.stage_buttons(back.stage, back))

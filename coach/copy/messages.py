@@ -1311,7 +1311,8 @@ def help_text() -> str:
         "step-by-step program: understand what happened, 21 days of no contact, reconnect, talk it through, "
         "light the spark, meet, put the option out there, and let him come to you.\n\n"
         'Just tell me what\'s happening in your own words ("he replied!", "I want to text him", '
-        '"what should I text him?"), or tap a button. Commands:\n'
+        '"what should I text him?"), or tap a button. If I misread you, tap "That\'s not what I meant" or '
+        'say "no wait", and I\'ll put things back. Commands:\n'
         + "\n".join(f"/{c.value} - {d}" for c, d in COMMANDS)
         + "\n\nImportant: I'm a coach, not a therapist, and not for emergencies. If you're in danger or thinking "
         "of hurting yourself, call your local emergency number or find a helpline at findahelpline.com.\n"
