@@ -291,7 +291,9 @@ def _court_order(t: Turn, j: Journey) -> Outcome:
     """A restraining or protective order: a no that even his own message cannot lift (contact is a legal risk)."""
     j = j.evolve(court_order=True, he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
     return _out(
-        j, Reply(M.court_order(j.facts, j.prefs.timezone), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES
+        j,
+        Reply(M.court_order(j.facts, j.prefs.timezone), M.stage_buttons(Stage.MOVING_ON, j)),
+        cancel=CONTACT_NUDGES,
     )
 
 
@@ -1051,7 +1053,11 @@ def answer_reset(t: Turn, value: str) -> Outcome:
         j = old.evolve(awaiting=_after_side_question(old))
         return _out(j, Reply(M.reset_kept(), M.stage_buttons(j.stage, j)))
     fresh = Journey(
-        started_at=t.now, stage_since=t.now, prefs=old.prefs, awaiting=Question.HIS_NAME, undo_count=old.undo_count
+        started_at=t.now,
+        stage_since=t.now,
+        prefs=old.prefs,
+        awaiting=Question.HIS_NAME,
+        undo_count=old.undo_count,
     )
     if old.he_said_no or old.unsafe or old.court_order:
         # His no, an order and her safety are about him, not her place in the program: they outlive /reset
@@ -1368,7 +1374,11 @@ def read(journey: Journey, text: str, *, first: bool = False) -> Event:
         return Commanded(Command.START)
     if journey.after_crisis:
         return CheckedIn(text)
-    if journey.stage is Stage.INTAKE and journey.awaiting in INTAKE_BACK and text.strip(" .!").lower() in _BACK_WORDS:
+    if (
+        journey.stage is Stage.INTAKE
+        and journey.awaiting in INTAKE_BACK
+        and text.strip(" .!").lower() in _BACK_WORDS
+    ):
         return WentBack(journey.awaiting)
     return event
 
@@ -1409,10 +1419,16 @@ def _mark_undoable(event: Event, before: Journey, outcome: Outcome) -> Outcome:
     if not (words or isinstance(event, Answered)):
         return outcome
     after = outcome.journey
-    flagged = any(getattr(after, f) and not getattr(before, f) for f in ("he_said_no", "unsafe", "court_order"))
+    flagged = any(
+        getattr(after, f) and not getattr(before, f) for f in ("he_said_no", "unsafe", "court_order")
+    )
     crisis = isinstance(event, Said) and event.intent is Intent.CRISIS
-    # Answers move her through the intake by design (Back corrects those); only a care flag is a reading there.
-    moved = flagged if isinstance(event, Answered) else (after.stage is not before.stage or flagged or crisis)
+    # Answers move her through the intake by design (Back corrects those); a typed answer later on that moved
+    # her ("i'm not sure, i need to think" taken as the reason she named) is a reading like any other.
+    stage_moved = after.stage is not before.stage
+    if isinstance(event, Answered) and before.stage is Stage.INTAKE:
+        stage_moved = False
+    moved = stage_moved or flagged or crisis
     if not moved:
         return outcome
     return replace(outcome, undoable=True, care=flagged or crisis)

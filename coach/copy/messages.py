@@ -281,7 +281,9 @@ def question_buttons(q: Question, j: Journey) -> Keyboard:
 
 def _question_buttons(q: Question, j: Journey) -> Keyboard:
     if q in CHOICES:
-        per_row = 1 if q in (Question.STILL_TALK, Question.SET_STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
+        per_row = (
+            1 if q in (Question.STILL_TALK, Question.SET_STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
+        )
         return _rows(*(B.answer(label, q, key) for key, label in CHOICES[q]), per_row=per_row)
     if q in (Question.HIS_REASON, Question.SET_HIS_REASON):
         return _rows(B.answer("He didn't really say", q, "unknown"))

@@ -57,7 +57,14 @@ def test_corrections_are_heard(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["he replied!", "no reply yet", "I can't wait to see him", "what should I text him?", "we went back home"]
+    "text",
+    [
+        "he replied!",
+        "no reply yet",
+        "I can't wait to see him",
+        "what should I text him?",
+        "we went back home",
+    ],
 )
 def test_ordinary_words_are_not_corrections(text: str) -> None:
     assert not is_correction(text)
@@ -193,3 +200,11 @@ def test_the_crisis_check_in_restarts_the_daily_self_work() -> None:
 )
 def test_what_he_is_into_becomes_a_topic_or_nothing(said: str, topic: str) -> None:
     assert as_topic(said) == topic
+
+
+def test_a_typed_answer_that_moved_her_on_can_be_undone_but_the_intake_has_back() -> None:
+    understand = at(Stage.UNDERSTAND, awaiting=Question.REASON, last_contact_at=NOW - 2 * DAY)
+    out = step(understand, Answered(Question.REASON, "i'm not sure, i need to think"), NOW)
+    assert out.journey.stage is Stage.NO_CONTACT and out.undoable
+    ready = at(Stage.INTAKE, awaiting=Question.READY)
+    assert not step(ready, Answered(Question.READY, "yes"), NOW).undoable

@@ -182,7 +182,6 @@ def test_long_message_still_sees_a_crisis_at_the_end() -> None:
     assert understand("we talked about work and the weather. " * 250 + "i want to die") is Intent.CRISIS
 
 
-
 def recall(rows: list[tuple[str, Intent]], intent: Intent) -> float:
     got = [understand(text) for text, want in rows if want == intent]
     return sum(g == intent for g in got) / len(got) if got else 1.0
