@@ -1341,6 +1341,7 @@ _COURT_ORDER = re.compile(
     r"|\border of protection\b|\binjunction\b|\bAVO\b|\bPFA\b",
     re.IGNORECASE,
 )
+CARE_FLAGS = ("court_order", "he_said_no", "unsafe")
 _BACK_WORDS = frozenset({"back", "go back", "previous", "previous question", "back please"})
 
 
@@ -1409,7 +1410,11 @@ def on_undo(t: Turn, event: Undo) -> Outcome:
         return _out(j.evolve(undo=None), Reply(M.thanks_for_confirming(j)))
     back = snapshot.journey.evolve(undo=None, undo_count=j.undo_count)
     pending = {x.kind for x in snapshot.timers}
-    reply = Reply(M.undone(back, lifted=snapshot.care), M.stage_buttons(back.stage, back))
+    # Say plainly which care reading is lifted: his no, her safety, an order, or the crisis pause.
+    lifted = tuple(f for f in CARE_FLAGS if getattr(j, f) and not getattr(back, f))
+    if snapshot.care and not lifted:
+        lifted = ("crisis",)
+    reply = Reply(M.undone(back, lifted), M.stage_buttons(back.stage, back))
     return _out(back, reply, *_ask(back), set_timers=snapshot.timers, cancel=frozenset(NudgeKind) - pending)
 
 
@@ -1419,9 +1424,7 @@ def _mark_undoable(event: Event, before: Journey, outcome: Outcome) -> Outcome:
     if not (words or isinstance(event, Answered)):
         return outcome
     after = outcome.journey
-    flagged = any(
-        getattr(after, f) and not getattr(before, f) for f in ("he_said_no", "unsafe", "court_order")
-    )
+    flagged = any(getattr(after, f) and not getattr(before, f) for f in CARE_FLAGS)
     crisis = isinstance(event, Said) and event.intent is Intent.CRISIS
     # Answers move her through the intake by design (Back corrects those); a typed answer later on that moved
     # her ("i'm not sure, i need to think" taken as the reason she named) is a reading like any other.

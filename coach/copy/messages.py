@@ -659,15 +659,20 @@ def thanks_for_confirming(j: Journey) -> str:
     return "Thank you for telling me. I'm here, whatever you need."
 
 
-def undone(j: Journey, *, lifted: bool) -> str:
-    what = (
-        "I've taken that back and lifted what I'd put in place"
-        if lifted
-        else "I've put everything back as it was"
-    )
+def undone(j: Journey, lifted: tuple[str, ...] = ()) -> str:
+    f = j.facts
+    what = {
+        "court_order": "I've lifted the court order I thought you mentioned",
+        "he_said_no": f"I won't treat it as {name(f)} saying no",
+        "unsafe": f"I won't treat it as you being unsafe with {him(f)}",
+        "crisis": "I've lifted the pause I'd put on things",
+    }
+    # An order also counts as his no: one sentence for it is enough.
+    said = [what[k] for k in lifted if not (k == "he_said_no" and "court_order" in lifted)]
+    lifted_text = f" {'; '.join(said)}." if said else ""
     return (
-        f"Sorry, I misread you. {what}: you're in {STAGE_NAMES[j.stage]}, with your reminders as before. "
-        "Tell me again in other words whenever you like."
+        f"Sorry, I misread you.{lifted_text} Everything is back as it was: you're in {STAGE_NAMES[j.stage]}, "
+        "with your reminders as before. Tell me again in other words whenever you like."
     )
 
 

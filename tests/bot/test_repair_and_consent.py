@@ -117,7 +117,7 @@ async def test_his_no_is_sent_with_care_then_lifted_by_no(bot: Harness) -> None:
     assert said.rstrip().endswith("put everything back as it was.")  # ... then the question
     assert (await bot.journey()).he_said_no and not await pending(bot)
     said = await bot.press("No, that's not what I meant")
-    assert "lifted" in said
+    assert "I won't treat it as Mark saying no" in said
     j = await bot.journey()
     assert not j.he_said_no and without_undo(j) == without_undo(before)
     assert await pending(bot) == {NudgeKind.DID_HE_REPLY}
