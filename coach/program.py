@@ -752,8 +752,8 @@ def on_timer(t: Turn, kind: NudgeKind) -> Outcome:
     j = t.journey
     if kind in CONTACT_NUDGES and (j.he_said_no or j.unsafe):
         return _out(j, cancel=CONTACT_NUDGES)
-    if j.stage is Stage.INTAKE:
-        return _out(j)
+    if j.stage is Stage.INTAKE and kind is not NudgeKind.CRISIS_CHECKIN:
+        return _out(j)  # no program nudges before the program starts; care has no such wait
     handler = TIMER_TABLE.get((j.stage, kind)) or TIMER_TABLE.get((ANY, kind))
     if handler is None:
         return _out(j, cancel=frozenset({kind}))

@@ -208,3 +208,10 @@ def test_a_typed_answer_that_moved_her_on_can_be_undone_but_the_intake_has_back(
     assert out.journey.stage is Stage.NO_CONTACT and out.undoable
     ready = at(Stage.INTAKE, awaiting=Question.READY)
     assert not step(ready, Answered(Question.READY, "yes"), NOW).undoable
+
+
+def test_a_crisis_during_the_intake_still_gets_its_check_in() -> None:
+    j = at(Stage.INTAKE, awaiting=Question.ENDED)
+    out = step(j, TimerFired(NudgeKind.CRISIS_CHECKIN), NOW)
+    assert out.replies and "checking in" in out.replies[0].text
+    assert not step(j, TimerFired(NudgeKind.SELF_WORK), NOW).replies
