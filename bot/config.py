@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///data/coach.db"
-    coach_day_seconds: float = Field(default=86400, gt=0, le=86400 * 7)
+    # Below one second a program day rounds to nothing (days left, day numbers): refuse it at startup.
+    coach_day_seconds: float = Field(default=86400, ge=1, le=86400 * 7)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     nudge_rate: float = Field(default=25, gt=0, le=30)
     llm_base_url: str | None = None

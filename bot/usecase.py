@@ -108,8 +108,11 @@ class Coaching:
             before = loaded or Journey(started_at=now, stage_since=now)
             if event is None:
                 assert text is not None
-                event = program.interpret(before, text)
+                # No journey yet means she was never asked anything: her "hi" is not an answer.
+                event = program.read(before, text, first=loaded is None)
             outcome = program.step(before, event, now, self._pace)
+            if outcome.undoable:
+                outcome = await self._keep_undo(tx, user_id, before, outcome)
             if outcome.offered is not None and self._llm is not None:
                 outcome = await self._with_model_drafts(outcome, now)
             await tx.history.add(user_id, now, HistoryKind.MESSAGE_IN, shown_as)
@@ -143,6 +146,12 @@ class Coaching:
         if earliest is not None and self.on_timers_changed is not None:
             self.on_timers_changed(earliest)
         return out
+
+    async def _keep_undo(self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome) -> Outcome:
+        """A reading moved her: the coach keeps the journey before and the nudges pending before, so one tap
+        (or "no wait") puts both back exactly."""
+        pending = await tx.nudges.pending(user_id)
+        return program.remember(before, outcome, tuple(pending))
 
     async def _with_model_drafts(self, outcome: Outcome, now: datetime) -> Outcome:
         """Swaps the template texts of an offered set for a model's, where they pass the same review."""

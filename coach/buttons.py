@@ -9,6 +9,9 @@ for anything else; whether a well-formed button is still current (stale) is the 
     c:<command>                 Commanded(command)
     d:<stage>                   StepDone(stage)
     s:<action>:<variant>:<style>:<option>   Suggest(...)  (variant/style let "I sent this one" find its text)
+    u:<n>                       Undo(n)              "That's not what I meant" on snapshot n
+    y:<n>                       Undo(n, keep=True)   "Yes, you got it right" on snapshot n
+    b:<question>                WentBack(question)   the intake's Back button
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from coach.vocabulary import (
     Stage,
     StepDone,
     Suggest,
+    Undo,
+    WentBack,
 )
 
 MAX_DATA_BYTES = 64
@@ -55,6 +60,18 @@ def suggest(label: str, action: str, variant: int = 0, style: str = "default", o
     return Button(label, f"s:{action}:{variant}:{style}:{option}")
 
 
+def undo(label: str, n: int) -> Button:
+    return Button(label, f"u:{n}")
+
+
+def keep(label: str, n: int) -> Button:
+    return Button(label, f"y:{n}")
+
+
+def back(label: str, question: Question) -> Button:
+    return Button(label, f"b:{question}")
+
+
 def parse(data: str | None) -> Event | None:
     """The event a button's data stands for, or None when it is not one of ours."""
     if not data or len(data.encode("utf-8", "replace")) > MAX_DATA_BYTES:
@@ -67,6 +84,11 @@ def parse(data: str | None) -> Event | None:
             return Commanded(Command(rest))
         if kind == "d":
             return StepDone(Stage(rest))
+        if kind in ("u", "y"):
+            n = int(rest)
+            return Undo(n, keep=kind == "y") if 0 < n < 10**9 else None
+        if kind == "b":
+            return WentBack(Question(rest))
         if kind == "a":
             question, _, value = rest.partition(":")
             if not _VALUE.match(value):

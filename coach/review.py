@@ -438,14 +438,16 @@ def _better(
     text: str, stage: Stage, reasons: tuple[Reason, ...], content: list[Reason], name: str, pronoun: Pronoun
 ) -> str:
     # Safety first: when he said no, or she is not safe with him, no text to him is "better".
-    if Reason.UNSAFE in reasons:
-        return drafts.INSTEAD_UNSAFE
-    if Reason.HE_SAID_NO in reasons:
-        return drafts.INSTEAD_HE_SAID_NO
-    if Reason.NO_CONTACT in reasons:
-        return drafts.INSTEAD_NO_CONTACT
-    if Reason.AWAITING_REPLY in reasons:
-        return drafts.INSTEAD_AWAITING_REPLY
+    instead = (
+        (Reason.UNSAFE, drafts.INSTEAD_UNSAFE),
+        (Reason.HE_SAID_NO, drafts.INSTEAD_HE_SAID_NO),
+        (Reason.NO_CONTACT, drafts.INSTEAD_NO_CONTACT),
+        (Reason.AWAITING_REPLY, drafts.INSTEAD_AWAITING_REPLY),
+    )
+    for reason, advice in instead:
+        if reason in reasons:
+            # Advice to her, about him: his pronouns filled like every other line she reads.
+            return drafts.fill(advice, name=name, pronoun=pronoun)
     if not content:
         return text.strip()  # only the hour was wrong: the same words, in the morning
     return _salvage(text, stage) or drafts.fill(drafts.review_fallback(stage), name=name, pronoun=pronoun)

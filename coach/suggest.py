@@ -103,7 +103,7 @@ def _options(stage: Stage, facts: Facts, variant: int, style: str) -> tuple[Text
     by_tone = drafts.TEMPLATES[stage]
     shorter = style == "shorter"
     memories = [m for m in facts.memories if m.strip()]
-    have = {"memory": bool(memories), "now_into": bool(facts.now_into.strip())}
+    have = {"memory": bool(memories), "now_into": bool(drafts.as_topic(facts.now_into, facts.pronoun))}
 
     def memory(turn: int) -> str:
         # A new memory each time the rotation comes round to the template that uses one.

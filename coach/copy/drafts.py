@@ -563,6 +563,33 @@ def as_you(phrase: str, pronoun: Pronoun = Pronoun.HE) -> str:
     return phrase
 
 
+# "he's training for a marathon": the subject and its verb go, so what is left can be named in a text to him.
+_SUBJECT_FIRST = {
+    Pronoun.HE: r"(he'?s|he is|he has|he was|he just|he)",
+    Pronoun.SHE: r"(she'?s|she is|she has|she was|she just|she)",
+    Pronoun.THEY: r"(they'?re|they are|they have|they were|they just)",
+}
+_LEAD_IN = r"((been|now|really|got|gotten|started|taken up|taking up|into|doing|working on)\s+)*"
+
+
+def as_topic(phrase: str, pronoun: Pronoun = Pronoun.HE) -> str:
+    """What he is into now, as a topic a text can name ("how's {now_into} going?"), or "" when her words
+    do not make one: "he's training for a marathon" -> "your training for a marathon", "his new job" ->
+    "your new job", "he moved to Leeds" -> "" (a template that needs it is then skipped)."""
+    clean = " ".join(phrase.replace("’", "'").split()).strip(" .!,;")
+    rest = re.sub(rf"^{_SUBJECT_FIRST[pronoun]}(\s+{_LEAD_IN}|$)", "", clean, flags=re.IGNORECASE)
+    if not rest or rest.lower() in ("a", "an", "the"):
+        return ""
+    first = rest.split(" ", 1)[0].lower()
+    if rest != clean and not first.endswith("ing") and first not in _LOWER_FIRST:
+        return ""  # "he moved to Leeds": a whole sentence about him, not a topic
+    if first.endswith("ing") and len(first) > 4:
+        return "your " + as_you(rest, pronoun)
+    if first in ("a", "an") and " " in rest:
+        return "your " + as_you(rest.split(" ", 1)[-1], pronoun)  # "he got a new job" -> "your new job"
+    return as_you(rest, pronoun)
+
+
 def fill(
     template: str, *, name: str = "", pronoun: Pronoun = Pronoun.HE, memory: str = "", now_into: str = ""
 ) -> str:
@@ -579,7 +606,7 @@ def fill(
         "who": name or him,
         "Who": name or he.capitalize(),
         "memory": as_you(memory, pronoun) if memory else "",
-        "now_into": as_you(now_into, pronoun) if now_into else "",
+        "now_into": as_topic(now_into, pronoun) if now_into else "",
     }
     if not name:
         template = re.sub(r",?\s*\{name\}", "", template)

@@ -6,10 +6,10 @@ event that the test releases afterwards, so no test sleeps for real longer than 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,9 +199,9 @@ async def test_slow_answer_times_out_and_returns_base(server: tuple[Fake, str]) 
     fake.body = completion(GOOD)
     fake.delay_until = threading.Event()
     base = base_for()
-    started = time.monotonic()
-    assert await llm_suggest(config(url, timeout=0.3), JOURNEY, NOW, base) is base
-    assert time.monotonic() - started < 2
+    # The server holds the answer until the test ends: only the client's own timeout can return the base.
+    # (wait_for is a guard against hanging the suite, not a speed check.)
+    assert await asyncio.wait_for(llm_suggest(config(url, timeout=0.3), JOURNEY, NOW, base), 60) is base
 
 
 async def test_unreachable_server_returns_base(caplog: pytest.LogCaptureFixture) -> None:

@@ -55,7 +55,7 @@ def test_his_no_is_heard_anywhere_in_intake(text: str, question: Question) -> No
     j = at(Stage.INTAKE, question)
     out = step(j, interpret(j, text), NOW)
     assert out.journey.he_said_no and out.journey.stage is Stage.MOVING_ON
-    assert "won't help you contact" in out.replies[0].text
+    assert "won't help" in out.replies[0].text  # "you contact him", or "with any contact" for an order
 
 
 @pytest.mark.parametrize("text", HE_SAID_NO)

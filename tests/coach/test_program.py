@@ -410,8 +410,11 @@ def test_after_he_said_no_no_draft_and_no_contact_nudge_ever(stage: Stage) -> No
 
 def test_only_he_reaching_out_reopens_after_his_no() -> None:
     j = said(journey_at(Stage.RECONNECT), Intent.HE_SAID_NO).journey
-    together = said(j, Intent.BACK_TOGETHER).journey  # she says he came back: that is his choice, not hers
-    assert together.stage is Stage.TOGETHER and not together.he_said_no
+    for intent in (Intent.BACK_TOGETHER, Intent.WE_MET, Intent.HE_REPLIED):
+        # Her own "we're back together" is not his reaching out: a kind check, never couple texts.
+        out = said(j, intent)
+        assert out.journey.stage is Stage.MOVING_ON and out.journey.he_said_no, intent
+        assert "Did he reach out to you" in texts(out)
     for intent in (Intent.ASK_SUGGESTION, Intent.URGE_TO_CONTACT, Intent.NO_REPLY, Intent.SMALL_TALK):
         assert said(j, intent).journey.he_said_no, f"{intent} must not reopen coaching"
     reopened = said(j, Intent.HE_REACHED_OUT)

@@ -4,7 +4,6 @@ dev.tsv; they favour lowercase, typos, slang and mixed messages."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -182,16 +181,6 @@ def test_odd_inputs_never_raise(text: str, allowed: set[Intent]) -> None:
 
 def test_long_message_still_sees_a_crisis_at_the_end() -> None:
     assert understand("we talked about work and the weather. " * 250 + "i want to die") is Intent.CRISIS
-
-
-def test_typical_call_is_fast(heldout: list[tuple[str, Intent]]) -> None:
-    texts = [text for text, _ in heldout]
-    start = time.perf_counter()
-    for _ in range(5):
-        for text in texts:
-            understand(text)
-    per_call = (time.perf_counter() - start) / (5 * len(texts))
-    assert per_call < 0.001  # a generous bound for slow CI machines; typical is ~0.2 ms
 
 
 def recall(rows: list[tuple[str, Intent]], intent: Intent) -> float:
