@@ -38,11 +38,13 @@ from coach.copy import messages as M
 from coach.review import extract_draft, review_draft
 from coach.suggest import suggest
 from coach.timing import local_hour, next_local_hour, parse_hour, parse_quiet_hours, parse_timezone
-from coach.understand import asks_for_manipulation, understand
+from coach.understand import Reading, asks_for_manipulation, name_in, yes_or_no
+from coach.understand import read as read_words
 from coach.vocabulary import (
     CONTACT_NUDGES,
     Answered,
     CheckedIn,
+    Clarified,
     Command,
     Commanded,
     Effect,
@@ -65,6 +67,7 @@ from coach.vocabulary import (
     Suggest,
     Timer,
     TimerFired,
+    Unclear,
     Undo,
     WentBack,
 )
@@ -118,6 +121,14 @@ TYPED_QUESTIONS = frozenset(
 NOT_AN_INTAKE_ANSWER = frozenset(
     {Intent.ASK_SUGGESTION, Intent.CHECK_DRAFT, Intent.HELP, Intent.PROGRESS, Intent.URGE_TO_CONTACT}
 )
+NOT_THE_REASON = NOT_AN_INTAKE_ANSWER | {
+    Intent.SMALL_TALK,
+    Intent.MOVING_ON,
+    Intent.HE_REPLIED,
+    Intent.HE_REACHED_OUT,
+    Intent.I_CONTACTED_HIM,
+    Intent.BACK_TOGETHER,
+}
 INTAKE_QUESTIONS = (
     Question.HIS_NAME,
     Question.ENDED,
@@ -682,20 +693,21 @@ def fire_did_he_reply(t: Turn) -> Outcome:
     j = t.journey
     if j.unanswered == 0:
         return _out(j)
-    return _out(j, Reply(M.did_he_reply(j.facts), M.did_he_reply_buttons()))
+    return _out(
+        j.evolve(asked=Question.DID_HE_REPLY), Reply(M.did_he_reply(j.facts), M.did_he_reply_buttons())
+    )
 
 
 def fire_quiet_week(t: Turn) -> Outcome:
     j = t.journey
     if j.unanswered < 2:
         return _out(j)
-    return _out(j, Reply(M.quiet_week(j.facts), M.quiet_week_buttons()))
+    return _out(j.evolve(asked=Question.HEARD_FROM_HIM), Reply(M.quiet_week(j.facts), M.quiet_week_buttons()))
 
 
 def fire_meet_checkin(t: Turn) -> Outcome:
-    return _out(
-        t.journey, Reply(M.meet_checkin(t.journey.facts), M.stage_buttons(t.journey.stage, t.journey))
-    )
+    j = t.journey.evolve(asked=Question.HEARD_FROM_HIM)
+    return _out(j, Reply(M.meet_checkin(j.facts), M.stage_buttons(j.stage, j)))
 
 
 def fire_light_touch(t: Turn) -> Outcome:
@@ -1293,32 +1305,96 @@ def on_suggest_button(t: Turn, event: Suggest) -> Outcome:
 # The step.
 
 
-def interpret(journey: Journey, text: str) -> Event:
-    """What a typed message means here: an answer to the question she was asked, or an intent.
+# What her words mean depends on the moment. The table says what each stage is waiting for: when the
+# readers are unsure between two readings and exactly one is what her stage waits for, that one wins. A yes/no
+# question a nudge just asked ("Did he reply?") turns her "nope, not even read" into the event it answers.
 
-    Care wins over everything: a crisis, an unsafe situation or his no is heard even mid-question.
+STAGE_EXPECTS: dict[Stage, frozenset[Intent]] = {
+    Stage.UNDERSTAND: frozenset({Intent.OTHER}),  # the reason she names
+    Stage.NO_CONTACT: frozenset({Intent.URGE_TO_CONTACT, Intent.FEELING_DOWN}),
+    Stage.RECONNECT: frozenset({Intent.HE_REPLIED, Intent.NO_REPLY}),
+    Stage.DISCUSS: frozenset({Intent.WE_MET}),  # the talk
+    Stage.REKINDLE: frozenset({Intent.HE_REPLIED}),
+    Stage.MEET: frozenset({Intent.WE_MET}),
+    Stage.THE_OPTION: frozenset({Intent.HE_REPLIED, Intent.HE_REACHED_OUT}),
+    Stage.HIS_MOVE: frozenset({Intent.HE_REACHED_OUT, Intent.WE_MET}),
+}
+
+YES_NO: dict[Question, tuple[Intent, Intent]] = {
+    Question.DID_HE_REPLY: (Intent.HE_REPLIED, Intent.NO_REPLY),
+    Question.HEARD_FROM_HIM: (Intent.HE_REPLIED, Intent.NO_REPLY),
+}
+# Readings that already answer a yes/no about him in their own right.
+_ABOUT_HIM = frozenset({Intent.HE_REPLIED, Intent.NO_REPLY, Intent.HE_REACHED_OUT, Intent.WE_MET})
+
+
+def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
+    """What a typed message means here: an answer to the question she was asked, or an intent, or, when
+    neither reader is sure, a question back (`Unclear`).
+
+    Care wins over everything: a crisis, an unsafe situation or his no is heard even mid-question, and a
+    possible self-harm reading is asked about directly before anything else (`checked`: she said she is safe).
     """
-    intent = understand(text)
-    if intent in SAFETY_INTENTS:
-        return Said(intent, text)
+    reading = read_words(text)
     q = journey.awaiting
+    if reading.intent in SAFETY_INTENTS and not (q in TELLING_HIS_SIDE and _only_likely_his_no(reading)):
+        return Said(reading.intent, text)
+    if reading.check is Intent.CRISIS and not (checked or q in WRITING or asks_for_manipulation(text)):
+        return Unclear(text, check=Intent.CRISIS)
     if q is not None:
-        if q in TYPED_QUESTIONS:
-            if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER:
-                return Said(intent, text)
-            return Answered(q, text)
-        if q is Question.REASON:
-            if intent in (Intent.OTHER, Intent.FEELING_DOWN):
-                return Answered(q, text)
-        elif _choice(q, text) is not None or (
-            journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
-        ):
-            return Answered(q, text)
-        elif q is Question.MOOD:
-            return Answered(q, text)
+        answer = _as_answer(journey, q, text, reading)
+        if answer is not None:
+            return answer
+    if journey.asked in YES_NO and not (reading.sure and reading.intent in _ABOUT_HIM):
+        yes = yes_or_no(text)
+        if yes is not None:
+            return Said(YES_NO[journey.asked][0 if yes else 1], text)
     if asks_for_manipulation(text):
         return Said(Intent.OTHER, text)  # handled in step via the manipulation check
-    return Said(intent, text)
+    if reading.unreadable:
+        return Unclear(text, check=reading.check)
+    if reading.sure:
+        return Said(reading.intent, text)
+    options = (reading.intent, *reading.alternatives)
+    expected = [i for i in options if i in STAGE_EXPECTS.get(journey.stage, frozenset())]
+    if len(expected) == 1 and expected[0] not in SAFETY_INTENTS:
+        return Said(expected[0], text)
+    return Unclear(text, options)
+
+
+# Where she tells why it ended, "he said he didn't love me anymore" is the story of the breakup, not news of
+# his no: only a plain statement of it (an exact rule) is taken as one there.
+# Where she writes for herself (a journal page, a memory, a letter never sent), the coach does not interrupt her
+# with a question on a hunch; a crisis it is sure of is still answered at once.
+WRITING = frozenset({Question.JOURNAL, Question.UNSENT, Question.MEMORY, Question.NOW_INTO})
+TELLING_HIS_SIDE = frozenset({Question.HIS_REASON, Question.SET_HIS_REASON, Question.REASON})
+
+
+def _only_likely_his_no(reading: Reading) -> bool:
+    return reading.intent is Intent.HE_SAID_NO and reading.confidence < 1.0
+
+
+def _as_answer(journey: Journey, q: Question, text: str, reading: Reading) -> Event | None:
+    """Her words as the answer to the question she owes, or None when they are something else."""
+    intent = reading.intent
+    if q in TYPED_QUESTIONS:
+        if q is Question.HIS_NAME:
+            name = name_in(text)
+            return Answered(q, name) if name else Said(intent, text)
+        if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER and reading.sure:
+            return Said(intent, text)
+        return Answered(q, text)
+    if q is Question.REASON:
+        # Whatever she writes here is most likely the reason she found; only a clear request of her own
+        # (ideas for a text, help, news of him) is something else.
+        return None if reading.sure and intent in NOT_THE_REASON else Answered(q, text)
+    if _choice(q, text) is not None or (
+        journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
+    ):
+        return Answered(q, text)
+    if q is Question.MOOD:
+        return Answered(q, text)
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1438,14 +1514,20 @@ def _mark_undoable(event: Event, before: Journey, outcome: Outcome) -> Outcome:
 
 
 def _the_moment_passed(journey: Journey, event: Event) -> Journey:
-    """An undo answers only the very next step; "after a crisis" only her next words (a nudge keeps it)."""
+    """An undo answers only the very next step; "after a crisis" only her next words (a nudge keeps it); so
+    do a yes/no the coach asked and a message it asked about (until she taps which reading is right)."""
     if isinstance(event, Undo):
         return journey
     if isinstance(event, TimerFired):
         return journey.evolve(undo=None) if journey.undo is not None else journey
-    if journey.undo is None and not journey.after_crisis:
-        return journey
-    return journey.evolve(undo=None, after_crisis=False)
+    changes: dict[str, object] = {}
+    if journey.undo is not None or journey.after_crisis:
+        changes.update(undo=None, after_crisis=False)
+    if journey.asked is not None:
+        changes["asked"] = None
+    if journey.unclear_text and not isinstance(event, Clarified):
+        changes["unclear_text"] = ""
+    return journey.evolve(**changes) if changes else journey
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1527,7 +1609,35 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
             return on_went_back(t, question)
         case CheckedIn(text=text):
             return on_checked_in(t, text)
+        case Unclear():
+            return on_unclear(t, event)
+        case Clarified(choice=choice):
+            return on_clarified(t, choice)
     return _out(t.journey, Reply(M.didnt_catch()))
+
+
+def on_unclear(t: Turn, event: Unclear) -> Outcome:
+    """Unsure what she meant: one short question, never a guess and never filed away unread."""
+    j = t.journey.evolve(unclear_text=event.text[:MAX_NOTE])
+    if event.check is Intent.CRISIS:
+        return _out(j, Reply(M.safety_check(), M.safety_check_buttons()))
+    if not event.options:
+        return _out(j, Reply(M.cant_read_this_language(), M.unsure_buttons(())))
+    return _out(j, Reply(M.unsure_what_you_meant(), M.unsure_buttons(event.options)))
+
+
+def on_clarified(t: Turn, choice: str) -> Outcome:
+    """She said which reading was right: her kept message is handled as that."""
+    text = t.journey.unclear_text
+    if not text:
+        return _out(t.journey, Reply(M.unclear_is_old()))
+    j = t.journey.evolve(unclear_text="")
+    turn = Turn(j, t.now, t.pace, text)
+    if choice == "journal":
+        return on_other(turn)
+    if choice == "safe":
+        return _merge(_out(j, Reply(M.glad_youre_safe())), _dispatch(turn, interpret(j, text, checked=True)))
+    return _dispatch(turn, Said(Intent(choice), text))
 
 
 def choose_nudge(kinds: list[NudgeKind] | tuple[NudgeKind, ...]) -> NudgeKind:

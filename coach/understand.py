@@ -25,7 +25,16 @@ from dataclasses import dataclass
 from coach.reading.model import DATA, LinearModel, shipped
 from coach.vocabulary import Intent
 
-__all__ = ["Reading", "asks_for_manipulation", "model_input", "normalise", "read", "understand"]
+__all__ = [
+    "Reading",
+    "asks_for_manipulation",
+    "model_input",
+    "name_in",
+    "normalise",
+    "read",
+    "understand",
+    "yes_or_no",
+]
 
 # Safety checks read this much of a message; the scored intents only need its start.
 _SAFETY_CHARS = 20_000
@@ -199,11 +208,15 @@ def normalise(text: str) -> str:
 _HE = r"(?:he|hes|hed|she|shes|they|theyve|theyre|my ex)"
 _HIM = r"(?:him|her|them|my ex)"
 _HIS = r"(?:his|her|their|my exs)"
+# A word between him and what he did that is not a negation ("he just blocked me", not "he never hit me").
+_ADV = (
+    r"(?:(?!(?:not|never|hasnt|havent|hadnt|didnt|doesnt|dont|wont|wouldnt|isnt|wasnt|cant|couldnt)\b)\w+ )"
+)
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
     source = "|".join(f"(?:{p})" for p in patterns)
-    source = source.replace("{HE}", _HE).replace("{HIM}", _HIM).replace("{HIS}", _HIS)
+    source = source.replace("{HE}", _HE).replace("{HIM}", _HIM).replace("{HIS}", _HIS).replace("{ADV}", _ADV)
     return re.compile(_fold(source))
 
 
@@ -1121,7 +1134,7 @@ _SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
 # the coach asks first ("Are you thinking about hurting yourself?"). Chosen on a held-out training file
 # (see bench/README.md); a miss costs far more than a question, so CHECK sits low.
 ACT = {Intent.CRISIS: 0.5, Intent.UNSAFE: 0.5, Intent.HE_SAID_NO: 0.5}
-CHECK = {Intent.CRISIS: 0.08, Intent.UNSAFE: 0.2, Intent.HE_SAID_NO: 0.25}
+CHECK = {Intent.CRISIS: 0.15, Intent.UNSAFE: 0.25, Intent.HE_SAID_NO: 0.3}
 # Below this the likeliest reading is a guess: the coach asks, offering the likeliest few.
 SURE = 0.5
 MARGIN = 0.2
@@ -1243,7 +1256,9 @@ def _read(text: str) -> Reading:
     if not _mostly_latin(norm):
         # Neither reader knows this script: only the broad safety patterns (which know a few) may speak.
         hint = next((i for i, p in _BROAD_SAFETY if p.search(norm)), None)
-        return Reading(Intent.OTHER, 0.0, check=hint, unreadable=True)
+        if hint is not None:
+            return Reading(hint)
+        return Reading(Intent.OTHER, 0.0, unreadable=True)
     frame, extra = model_input(text)
     probs = {Intent(label): p for label, p in _intent_model().probabilities(frame, extra).items()}
     for intent in _SAFETY:
@@ -1259,6 +1274,55 @@ def _read(text: str) -> Reading:
         # Unsure and one reading is his no or her safety: that reading is offered first, never dropped.
         return Reading(best, probs[best], alternatives=(check, *alternatives[:1]))
     return Reading(best, probs[best], alternatives=alternatives, check=check)
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers to the coach's own questions.
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|ya|yas|yess|sure|indeed|finally|si|oui|ja|sim|affirmative|he did|she did|"
+    r"they did|of course|he has|she has|they have)\b"
+)
+_NO = re.compile(
+    r"^(?:no|nope|nah|nay|not yet|nothing|not really|never|nada|non|nein|nao|still no|still nothing|he didnt|"
+    r"she didnt|they didnt|he hasnt|she hasnt|they havent|zero|none)\b|\bnot even (?:read|opened|seen)\b|"
+    r"\bleft (?:me )?on (?:read|delivered)\b|\bradio silence\b|\bcrickets\b|\bstill waiting\b"
+)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """Her answer to a yes/no question: True, False, or None when it is neither."""
+    norm = normalise(text[:_SCORED_CHARS])
+    if _NO.search(norm):
+        return False
+    if _YES.search(norm):
+        return True
+    return None
+
+
+_NAME_INTRO = re.compile(
+    r"^(?:his name is|her name is|their name is|hes called|shes called|theyre called|he is called|"
+    r"call him|call her|call them|its|it is|name is|names|just)\s+",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:[-'’.][^\W\d_]+)*\.?$")
+# Short words that are never his name: greetings, replies, questions about the bot.
+_NOT_A_NAME = frozenset(
+    """hi hey hello hiya yo sup hola ok okay k yes no yeah nope thanks thank you help what who why how when
+    where huh hmm idk start stop menu test hallo bonjour hii heyy lol haha sorry please pls wait back
+    cancel settings nothing none him her them he she they ex my boyfriend idiot""".split()
+)
+
+
+def name_in(text: str) -> str | None:
+    """The name in her answer to "What should I call him?" ("Mark", "his name is Mark"), or None when her
+    words do not look like a name ("hi", "what is this", a sentence)."""
+    words = _NAME_INTRO.sub("", " ".join(text.split()).strip(" .!?,")).split()
+    if not 1 <= len(words) <= 3 or not all(_NAME_WORD.match(w) for w in words):
+        return None
+    if " ".join(words).lower() in _NOT_A_NAME or words[0].lower() in _NOT_A_NAME:
+        return None
+    return " ".join(words)
 
 
 def _mostly_latin(norm: str) -> bool:

@@ -98,6 +98,9 @@ class Question(StrEnum):
     SET_NUDGE_HOUR = "set_nudge_hour"
     SET_NAME = "set_name"
     SET_PRONOUN = "set_pronoun"
+    # yes/no questions a nudge asks; her next words are read as the answer where they are one
+    DID_HE_REPLY = "did_he_reply"
+    HEARD_FROM_HIM = "heard_from_him"
     SET_ENDED = "set_ended"  # every intake fact can be changed afterwards, in /settings
     SET_WHO_ENDED = "set_who_ended"
     SET_HIS_REASON = "set_his_reason"
@@ -204,6 +207,8 @@ class Journey:
     quiet_until: datetime | None = None  # after a crisis message: no nudges until then
     suggestion_round: int = 0  # rotates template variants so she does not see the same three twice
     last_options: tuple[str, ...] = ()  # the texts she was last offered, so "I sent #2" records what she saw
+    asked: Question | None = None  # a yes/no the coach just asked ("Did he reply?"); read with her next words
+    unclear_text: str = ""  # her message the coach was unsure of, kept until she says which reading is right
 
     def evolve(self, **changes: Any) -> Journey:
         return replace(self, **changes)
@@ -285,7 +290,36 @@ class Suggest:
     style: str = "default"
 
 
-Event = Said | Answered | Commanded | StepDone | TimerFired | Suggest | Undo | WentBack | CheckedIn
+@dataclass(frozen=True, slots=True)
+class Unclear:
+    """Neither reader is sure what she meant: ask, offering `options` (the likeliest readings), or, with
+    `check`, ask directly about her safety first."""
+
+    text: str
+    options: tuple[Intent, ...] = ()
+    check: Intent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clarified:
+    """Her answer to an Unclear question: an intent's value, "journal" (just keep it), or "safe"."""
+
+    choice: str
+
+
+Event = (
+    Said
+    | Answered
+    | Commanded
+    | StepDone
+    | TimerFired
+    | Suggest
+    | Undo
+    | WentBack
+    | CheckedIn
+    | Unclear
+    | Clarified
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -437,4 +471,6 @@ def journey_from_dict(data: dict[str, Any]) -> Journey:
         quiet_until=_dt(data.get("quiet_until")),
         suggestion_round=int(data.get("suggestion_round", 0)),
         last_options=tuple(str(x) for x in data.get("last_options") or ()),
+        asked=Question(data["asked"]) if data.get("asked") else None,
+        unclear_text=str(data.get("unclear_text") or ""),
     )

@@ -639,6 +639,65 @@ def did_he_reach_out_buttons() -> Keyboard:
     )
 
 
+# When the coach is unsure what she meant: one short question, the likeliest readings as buttons.
+
+# Each reading as she would say it, so the button reads as her own answer.
+READING_LABELS: dict[Intent, str] = {
+    Intent.ASK_SUGGESTION: "I want ideas for what to text him",
+    Intent.CHECK_DRAFT: "Check a text I wrote",
+    Intent.URGE_TO_CONTACT: "I want to contact him right now",
+    Intent.I_CONTACTED_HIM: "I texted or called him",
+    Intent.HE_REPLIED: "He replied",
+    Intent.NO_REPLY: "He hasn't replied",
+    Intent.HE_REACHED_OUT: "He reached out first",
+    Intent.WE_MET: "We saw each other",
+    Intent.HE_SAID_NO: "He said no / wants no contact",
+    Intent.BACK_TOGETHER: "We're back together",
+    Intent.FEELING_DOWN: "I'm having a hard time",
+    Intent.UNSAFE: "I'm not safe with him",
+    Intent.PROGRESS: "Where am I in the program?",
+    Intent.MOVING_ON: "I want to let him go",
+    Intent.SMALL_TALK: "Just saying hi",
+    Intent.HELP: "How does this work?",
+    Intent.OTHER: "Something else",
+}
+
+
+def unsure_what_you_meant() -> str:
+    return "I want to be sure I read you right. Which is closest?"
+
+
+def unsure_buttons(options: tuple[Intent, ...]) -> Keyboard:
+    choices = [B.clarify(READING_LABELS[i], i.value) for i in options if i in READING_LABELS]
+    return _rows(*choices, B.clarify("Just keep it in my journal", "journal"), per_row=1)
+
+
+def cant_read_this_language() -> str:
+    return (
+        "I'm sorry, I can only read English well for now, and I don't want to guess at something that may "
+        "matter. Could you tell me in English? Or I can keep your words in your journal."
+    )
+
+
+def safety_check() -> str:
+    return (
+        "Before anything else, I want to ask you directly, because it matters: are you thinking about "
+        "hurting yourself, or about ending your life?"
+    )
+
+
+def safety_check_buttons() -> Keyboard:
+    return _rows(B.clarify("Yes", Intent.CRISIS.value), B.clarify("No, I'm safe", "safe"), per_row=2)
+
+
+def glad_youre_safe() -> str:
+    return "Thank you for telling me. I'm glad. If that ever changes, tell me, any time."
+
+
+def unclear_is_old() -> str:
+    return "That question is from earlier, so I'll leave it. Tell me in your own words what's on your mind."
+
+
 def did_i_get_that_right() -> str:
     return "Did I get that right? If I misread you, tap No and I'll put everything back as it was."
 
