@@ -68,7 +68,10 @@ def start_nudges(
         only_user=only_user,
         monotonic=time.monotonic,
     )
-    dispatch_loop = DispatchLoop(dispatcher, system_clock, application=application)
+    # Another instance's new nudges are only seen at the next pass: with a shortened program day (demos, tests)
+    # a minute would be many days late.
+    max_idle_s = min(60.0, coaching.pace.day.total_seconds())
+    dispatch_loop = DispatchLoop(dispatcher, system_clock, application=application, max_idle_s=max_idle_s)
     coaching.on_timers_changed = dispatch_loop.poke
     dispatch_loop.start()
     return dispatch_loop
