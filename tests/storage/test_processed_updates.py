@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +16,10 @@ from storage.migrate import upgrade_to_head
 from storage.store import SqlStore
 from tests.fakes.clock import FakeClock
 
-from .conftest import Backend, fresh_postgres_database, needs_postgres
+from .conftest import fresh_postgres_database, needs_postgres
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 ALICE = 7_000_000_001
 
 
@@ -78,9 +80,6 @@ async def test_nudge_backlog_counts_pending_and_how_late_the_oldest_is(store: Sq
     assert await store.nudge_backlog(NOW) == (1, 0.0)
 
 
-DAY = timedelta(days=1)
-
-
 async def test_ping_answers(store: SqlStore) -> None:
     await store.ping()
 
@@ -105,9 +104,7 @@ async def _journey_after(url_of_fresh_sqlite: str, texts: list[str]) -> Journey:
 
 
 @needs_postgres
-async def test_her_first_two_messages_on_two_instances_at_once_are_both_kept(backend: Backend, tmp_path) -> None:
-    if not backend.is_postgres:
-        pytest.skip("two instances need PostgreSQL")
+async def test_her_first_two_messages_on_two_instances_at_once_are_both_kept(tmp_path: Path) -> None:
     texts = ["/start", "Sam"]
     serial = [
         await _journey_after(f"sqlite+aiosqlite:///{tmp_path}/ab.db", texts),
@@ -138,9 +135,7 @@ async def test_her_first_two_messages_on_two_instances_at_once_are_both_kept(bac
 
 
 @needs_postgres
-async def test_the_same_update_on_two_instances_at_once_is_handled_once(backend: Backend) -> None:
-    if not backend.is_postgres:
-        pytest.skip("two instances need PostgreSQL")
+async def test_the_same_update_on_two_instances_at_once_is_handled_once() -> None:
     async with fresh_postgres_database() as url:
         await upgrade_to_head(url)
         one, two = SqlStore(url), SqlStore(url)
