@@ -138,7 +138,8 @@ async def typed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         command = Command(name)
     except ValueError:
-        await context.bot.send_message(message.chat_id, M.didnt_catch())
+        if await _coaching(context).first_time(update.update_id):
+            await context.bot.send_message(message.chat_id, M.didnt_catch())
         return
     out = await _coaching(context).handle_event(
         user.id, message.chat_id, Commanded(command, arg), f"/{name}", update_id=update.update_id
@@ -200,13 +201,13 @@ async def _mark_choice(message: Message, label: str) -> None:
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.edited_message
-    if message is not None:
+    if message is not None and await _coaching(context).first_time(update.update_id):
         await context.bot.send_message(message.chat_id, M.edited_message())
 
 
 async def sent_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is not None:
+    if message is not None and await _coaching(context).first_time(update.update_id):
         await context.bot.send_message(message.chat_id, M.unsupported_media())
 
 

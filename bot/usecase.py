@@ -101,6 +101,11 @@ class Coaching:
         """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
         return await self._run(user_id, chat_id, None, event, shown_as, update_id)
 
+    async def first_time(self, update_id: int) -> bool:
+        """For an answer that saves nothing (an edit, a sticker): records the update, False if it was seen."""
+        async with self._store.transaction() as tx:
+            return await tx.updates.first_time(update_id, self._clock())
+
     async def _run(
         self,
         user_id: int,

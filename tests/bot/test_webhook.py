@@ -154,3 +154,19 @@ async def test_metrics_count_updates_by_kind_latency_errors_and_the_nudge_backlo
 async def test_the_webhook_answers_only_at_its_path(web: Web) -> None:
     assert (await web.client.post(f"/bot{TOKEN}", json={})).status_code == 404
     assert (await web.client.get(UPDATE_PATH)).status_code == 405
+
+
+async def test_a_redelivered_sticker_or_edit_is_answered_once(web: Web) -> None:
+    sticker = message_update(USER, "x")
+    del sticker["message"]["text"]
+    sticker["message"]["sticker"] = {
+        "file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 1, "height": 1,
+        "is_animated": False, "is_video": False,
+    }
+    edit = message_update(USER, "changed my mind")
+    edit["edited_message"] = {**edit.pop("message"), "edit_date": 1_790_000_100}
+    unknown = message_update(USER, "/nonsense")
+    for update in (sticker, edit, unknown):
+        for _ in range(2):
+            assert (await web.post(update)).status_code == 200
+    assert len(web.sent()) == 3
