@@ -84,25 +84,45 @@ class Coaching:
     def pace(self) -> Pace:
         return self._pace
 
-    async def handle_text(self, user_id: int, chat_id: int, text: str) -> Outgoing:
+    async def handle_text(
+        self, user_id: int, chat_id: int, text: str, *, update_id: int | None = None
+    ) -> Outgoing:
+        """With Telegram's `update_id`, a redelivered update is a no-op: nothing saved, nothing to send."""
         text = text.strip()
         if not text:
             return Outgoing([Reply(M.empty_message())])
         if len(text) > MAX_INPUT_CHARS:
             return Outgoing([Reply(M.too_long(MAX_INPUT_CHARS))])
-        return await self._run(user_id, chat_id, text, None, text)
+        return await self._run(user_id, chat_id, text, None, text, update_id)
 
-    async def handle_event(self, user_id: int, chat_id: int, event: Event, shown_as: str) -> Outgoing:
+    async def handle_event(
+        self, user_id: int, chat_id: int, event: Event, shown_as: str, *, update_id: int | None = None
+    ) -> Outgoing:
         """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
-        return await self._run(user_id, chat_id, None, event, shown_as)
+        return await self._run(user_id, chat_id, None, event, shown_as, update_id)
+
+    async def first_time(self, update_id: int) -> bool:
+        """For an answer that saves nothing (an edit, a sticker): records the update, False if it was seen."""
+        async with self._store.transaction() as tx:
+            return await tx.updates.first_time(update_id, self._clock())
 
     async def _run(
-        self, user_id: int, chat_id: int, text: str | None, event: Event | None, shown_as: str
+        self,
+        user_id: int,
+        chat_id: int,
+        text: str | None,
+        event: Event | None,
+        shown_as: str,
+        update_id: int | None = None,
     ) -> Outgoing:
         now = self._clock()
         chart_data: tuple[Journey, list, list] | None = None
         earliest: datetime | None = None
         async with self._store.transaction() as tx:
+            if update_id is not None and not await tx.updates.first_time(update_id, now):
+                return Outgoing()
+            # On PostgreSQL the upsert also locks her users row until commit, even when it creates it: a second
+            # instance handling her first message at the same moment waits here, then sees her journey.
             await tx.users.touch(user_id, chat_id, now)
             loaded = await tx.journeys.load(user_id)
             before = loaded or Journey(started_at=now, stage_since=now)

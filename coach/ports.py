@@ -140,12 +140,22 @@ class Nudges(Protocol):
         ...
 
 
+class Updates(Protocol):
+    async def first_time(self, update_id: int, now: datetime) -> bool:
+        """Records that this Telegram update is being handled; False if it already was (a redelivery).
+
+        Written in the transaction that handles the update, so the record and the handling commit together.
+        A concurrent transaction holding the same update_id makes this wait for its outcome."""
+        ...
+
+
 class Transaction(Protocol):
     users: Users
     journeys: Journeys
     history: History
     entries: Entries
     nudges: Nudges
+    updates: Updates
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """Everything held about her, as JSON-ready data."""

@@ -151,6 +151,16 @@ class NudgeRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class ProcessedUpdateRow(Base):
+    """An update_id already handled, written in the transaction that handled it; kept about two days
+    (Telegram gives up redelivering long before that)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 metadata = Base.metadata
 # The Core tables the repositories write through (statements on tables skip the ORM's unit of work).
 users = metadata.tables["users"]
@@ -158,3 +168,4 @@ journeys = metadata.tables["journeys"]
 history = metadata.tables["history"]
 entries = metadata.tables["entries"]
 nudges = metadata.tables["nudges"]
+processed_updates = metadata.tables["processed_updates"]

@@ -239,7 +239,3 @@ def test_long_message_still_sees_a_crisis_at_the_end() -> None:
 def test_a_script_the_readers_do_not_know_is_asked_about_not_guessed(text: str) -> None:
     r = read(text)
     assert r.unreadable and r.intent is Intent.OTHER and r.check is None
-
-
-def test_long_message_still_sees_a_crisis_at_the_end() -> None:
-    assert understand("we talked about work and the weather. " * 250 + "i want to die") is Intent.CRISIS

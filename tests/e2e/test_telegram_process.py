@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.bot_api import FakeBotApi
@@ -105,3 +109,28 @@ def test_a_broken_config_value_stops_startup_with_one_line(tmp_path: Path, value
         lines = [line for line in bot.output().splitlines() if line.strip()]
     assert code == 2
     assert len(lines) == 1 and name in lines[0]
+
+
+def test_polling_serves_health_and_metrics_on_metrics_port_and_sigterm_exits_0(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with FakeBotApi(token=TOKEN) as api:
+        env = api.env(DATABASE_URL=_db(tmp_path), METRICS_PORT=str(port))
+        with BotProcess(env) as bot:
+            api.wait_until_polling(timeout=30)
+            api.push_message(USER, "/start")
+            api.wait_for_text(USER, "What should I call him?", timeout=15)
+            for _ in range(200):  # the dispatcher's first pass may still be running: bounds a hang only
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+                if health.status_code == 200:
+                    break
+                time.sleep(0.05)
+            assert health.json() == {"database": "ok", "dispatcher": "ok"}
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            assert 'rekindle_updates_handled_total{kind="command"} 1.0' in metrics
+            assert httpx.post(f"http://127.0.0.1:{port}/telegram", json={}, timeout=10).status_code == 404
+            assert bot.pid is not None
+            os.kill(bot.pid, signal.SIGTERM)
+            assert bot.wait_exit(timeout=30) == 0
+            assert "Traceback" not in bot.output()
