@@ -54,13 +54,29 @@ FIRST_USER = 9_100_000_001
 SEED = 20261202
 IN_FLIGHT = 8
 INTAKE = (
-    "/start", "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking",
-    "a:timezone:skip", "a:ready:yes", "d:understand",
+    "/start",
+    "Sam",
+    "a:ended:week",
+    "a:who_ended:he",
+    "a:his_reason:unknown",
+    "a:still_talk:talking",
+    "a:timezone:skip",
+    "a:ready:yes",
+    "d:understand",
 )
 TEXTS = (
-    "hi", "thanks", "good morning", "ok", "I miss him so much", "feeling really low today",
-    "I really want to text him", "can I message him?", "what should I text him?",
-    "today I went for a run and felt better about things", "he replied!", "/help",
+    "hi",
+    "thanks",
+    "good morning",
+    "ok",
+    "I miss him so much",
+    "feeling really low today",
+    "I really want to text him",
+    "can I message him?",
+    "what should I text him?",
+    "today I went for a run and felt better about things",
+    "he replied!",
+    "/help",
 )
 
 
@@ -78,10 +94,23 @@ def update(user: int, said: str) -> dict[str, Any]:
     who = {"id": user, "is_bot": False, "first_name": "Ana"}
     uid = next(_ids)
     if ":" in said and not said.startswith("/"):
-        message = {"message_id": 1, "date": 1_790_000_000, "chat": chat, "text": "?",
-                   "from": {"id": 123456789, "is_bot": True, "first_name": "Rekindle"}}
-        return {"update_id": uid, "callback_query": {
-            "id": f"q{uid}", "from": who, "chat_instance": "ci", "data": said, "message": message}}
+        message = {
+            "message_id": 1,
+            "date": 1_790_000_000,
+            "chat": chat,
+            "text": "?",
+            "from": {"id": 123456789, "is_bot": True, "first_name": "Rekindle"},
+        }
+        return {
+            "update_id": uid,
+            "callback_query": {
+                "id": f"q{uid}",
+                "from": who,
+                "chat_instance": "ci",
+                "data": said,
+                "message": message,
+            },
+        }
     message = {"message_id": uid, "date": 1_790_000_000, "chat": chat, "from": who, "text": said}
     if said.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(said)}]
@@ -166,12 +195,16 @@ async def wait_healthy(process: BotProcess, url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def processes(envs: Sequence[dict[str, str]], args: Sequence[str] = ("-m", "bot")) -> AsyncIterator[list[str]]:
+async def processes(
+    envs: Sequence[dict[str, str]], args: Sequence[str] = ("-m", "bot")
+) -> AsyncIterator[list[str]]:
     started: list[tuple[BotProcess, str]] = []
     try:
         for env in envs:
             port = free_port()
-            process = BotProcess({**env, "WEBHOOK_PORT": str(port)}, args=[*args, str(port)] if args[0] != "-m" else args)
+            process = BotProcess(
+                {**env, "WEBHOOK_PORT": str(port)}, args=[*args, str(port)] if args[0] != "-m" else args
+            )
             started.append((process.start(), f"http://127.0.0.1:{port}"))
         for process, url in started:
             await wait_healthy(process, url)
@@ -206,7 +239,11 @@ class FakeApiProcess:
         self._proc.wait(10)
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{self.port}/bot", **extra}
+        return {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{self.port}/bot",
+            **extra,
+        }
 
 
 def fake_api() -> None:
@@ -252,11 +289,7 @@ def echo_server(port: int) -> None:
 
     base = os.environ["TELEGRAM_API_BASE_URL"]
     application = (
-        Application.builder()
-        .token(os.environ["TELEGRAM_BOT_TOKEN"])
-        .base_url(base)
-        .updater(None)
-        .build()
+        Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(base).updater(None).build()
     )
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -325,7 +358,9 @@ async def main(argv: Sequence[str]) -> int:
     parser.add_argument("--updates", type=int, default=400)
     parser.add_argument("--users", type=int, default=30)
     args = parser.parse_args(argv)
-    print(f"{args.updates} text updates from {args.users} users over HTTP, {IN_FLIGHT} in flight (seed {SEED})")
+    print(
+        f"{args.updates} text updates from {args.users} users over HTTP, {IN_FLIGHT} in flight (seed {SEED})"
+    )
     with FakeApiProcess() as api:
         echo = await echo_run(api, args.users, args.updates)
         print(echo.line("bare PTB webhook echo"))

@@ -1339,8 +1339,10 @@ def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
     q = journey.awaiting
     if reading.intent in SAFETY_INTENTS and not (q in TELLING_HIS_SIDE and _only_likely_his_no(reading)):
         return Said(reading.intent, text)
-    if reading.check is Intent.CRISIS and not (checked or q in WRITING or asks_for_manipulation(text)):
-        return Unclear(text, check=Intent.CRISIS)
+    if q is not None and q not in TYPED_QUESTIONS and _choice(q, text) is not None:
+        return Answered(q, text)  # a plain answer to the question she was asked: no hunch overrides it
+    if reading.check is not None and not (checked or _no_hunches_here(q, reading.check, text)):
+        return Unclear(text, check=reading.check)
     if q is not None:
         answer = _as_answer(journey, q, text, reading)
         if answer is not None:
@@ -1368,6 +1370,14 @@ def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
 # with a question on a hunch; a crisis it is sure of is still answered at once.
 WRITING = frozenset({Question.JOURNAL, Question.UNSENT, Question.MEMORY, Question.NOW_INTO})
 TELLING_HIS_SIDE = frozenset({Question.HIS_REASON, Question.SET_HIS_REASON, Question.REASON})
+
+
+def _no_hunches_here(q: Question | None, check: Intent, text: str) -> bool:
+    """Where a safety question on a hunch would be out of place: her own writing, his side of the story, or
+    a request for manipulation (answered as such)."""
+    return (
+        q in WRITING or (check is Intent.HE_SAID_NO and q in TELLING_HIS_SIDE) or asks_for_manipulation(text)
+    )
 
 
 def _only_likely_his_no(reading: Reading) -> bool:
@@ -1619,8 +1629,8 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
 def on_unclear(t: Turn, event: Unclear) -> Outcome:
     """Unsure what she meant: one short question, never a guess and never filed away unread."""
     j = t.journey.evolve(unclear_text=event.text[:MAX_NOTE])
-    if event.check is Intent.CRISIS:
-        return _out(j, Reply(M.safety_check(), M.safety_check_buttons()))
+    if event.check is not None:
+        return _out(j, Reply(M.safety_check(event.check, j.facts), M.safety_check_buttons(event.check)))
     if not event.options:
         return _out(j, Reply(M.cant_read_this_language(), M.unsure_buttons(())))
     return _out(j, Reply(M.unsure_what_you_meant(), M.unsure_buttons(event.options)))

@@ -1141,7 +1141,7 @@ MARGIN = 0.2
 
 _NEGATED = re.compile(
     r"\b(?:not|never|no|nor|dont|didnt|doesnt|wouldnt|wont|isnt|wasnt|arent|werent|cant|couldnt|without|"
-    r"instead of|nothing like|far from)\b(?: \w+){0,3} ?$"
+    r"havent|hasnt|hadnt|instead of|nothing like|far from)\b(?: \w+){0,5} ?$"
 )
 _SUPPOSED = re.compile(
     r"\b(?:what if|if|scared|afraid|terrified|worried|worry|fear|in case|might|maybe|imagine|pretend|"
@@ -1155,7 +1155,8 @@ _SOMEONE_ELSE = re.compile(
     r"\b(?:movie|film|show|series|episode|book|novel|podcast|song|lyrics|news|article|documentary|game|"
     r"thriller|my (?:friend|best friend|sister|brother|mom|mum|dad|father|mother|boss|cousin|coworker|"
     r"colleague|roommate|neighbou?r|therapist)|her ex|his (?:brother|dad|father|friend|ex)|years ago|"
-    r"as a (?:teen|teenager|kid|child)|in (?:high )?school|by accident|accidentally)\b"
+    r"as a (?:teen|teenager|kid|child)|in (?:high )?school|by accident|accidentally|unblock\w*|last year|"
+    r"in (?:19|20)\d\d|back then|other ex|friends ex|my friends)\b"
 )
 
 
@@ -1269,10 +1270,7 @@ def _read(text: str) -> Reading:
     best, second = ranked[0], ranked[1]
     if probs[best] >= SURE and probs[best] - probs[second] >= MARGIN:
         return Reading(best, probs[best], check=check)
-    alternatives = tuple(i for i in ranked[1:3] if probs[i] >= 0.1) or (ranked[1],)
-    if check is not None and check is not Intent.CRISIS:
-        # Unsure and one reading is his no or her safety: that reading is offered first, never dropped.
-        return Reading(best, probs[best], alternatives=(check, *alternatives[:1]))
+    alternatives = tuple(i for i in ranked[1:3] if probs[i] >= 0.1) or (second,)
     return Reading(best, probs[best], alternatives=alternatives, check=check)
 
 

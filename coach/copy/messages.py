@@ -679,19 +679,30 @@ def cant_read_this_language() -> str:
     )
 
 
-def safety_check() -> str:
+def safety_check(about: Intent, f: Facts) -> str:
+    if about is Intent.CRISIS:
+        return (
+            "Before anything else, I want to ask you directly, because it matters: are you thinking about "
+            "hurting yourself, or about ending your life?"
+        )
+    if about is Intent.UNSAFE:
+        return (
+            f"Before anything else, I want to ask you directly, because it matters: has {name(f)} hurt you, "
+            f"threatened you, or are you afraid of {him(f)}?"
+        )
     return (
-        "Before anything else, I want to ask you directly, because it matters: are you thinking about "
-        "hurting yourself, or about ending your life?"
+        f"I want to be sure I understood: did {name(f)} tell you {he(f)} doesn't want to get back together, "
+        f"or asked you not to contact {him(f)}?"
     )
 
 
-def safety_check_buttons() -> Keyboard:
-    return _rows(B.clarify("Yes", Intent.CRISIS.value), B.clarify("No, I'm safe", "safe"), per_row=2)
+def safety_check_buttons(about: Intent) -> Keyboard:
+    no = "No, I'm safe" if about is not Intent.HE_SAID_NO else "No, not that"
+    return _rows(B.clarify("Yes", about.value), B.clarify(no, "safe"), per_row=2)
 
 
 def glad_youre_safe() -> str:
-    return "Thank you for telling me. I'm glad. If that ever changes, tell me, any time."
+    return "Thank you for telling me. If that ever changes, tell me, any time."
 
 
 def unclear_is_old() -> str:

@@ -47,6 +47,14 @@ def _bucket(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & (HASH_SIZE - 1)
 
 
+@functools.lru_cache(maxsize=65_536)
+def _word_buckets(word: str) -> tuple[int, ...]:
+    # Words recur from message to message: their own and their pieces' buckets are worked out once.
+    padded = f"<{word}>"
+    pieces = [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return (_bucket(f"w:{word}"), *(_bucket(f"c:{p}") for p in pieces))
+
+
 def hashed_ngrams(normalised: str, extra: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Indices and weights of the words, word pairs and 3- to 5-letter pieces of a normalised text, plus
     `extra` tokens (what the exact rules found, say).
@@ -54,14 +62,12 @@ def hashed_ngrams(normalised: str, extra: tuple[str, ...] = ()) -> tuple[np.ndar
     Weights are 1/sqrt(n) so a long message weighs no more than a short one.
     """
     words = normalised[:_MAX_CHARS].split()
-    tokens = [f"x:{t}" for t in extra] + [f"w:{w}" for w in words]
-    tokens += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    buckets = [_bucket(f"x:{t}") for t in extra]
+    buckets += [_bucket(f"b:{a} {b}") for a, b in zip(words, words[1:], strict=False)]
     for word in words:
-        padded = f"<{word}>"
-        for n in (3, 4, 5):
-            tokens += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
-    if not tokens:
+        buckets += _word_buckets(word)
+    if not buckets:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    index = np.unique(np.fromiter((_bucket(t) for t in tokens), dtype=np.int64, count=len(tokens)))
+    index = np.unique(np.asarray(buckets, dtype=np.int64))
     weight = np.full(len(index), 1.0 / np.sqrt(len(index)), dtype=np.float32)
     return index, weight

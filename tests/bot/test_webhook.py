@@ -64,7 +64,9 @@ async def web(tmp_path: Path) -> AsyncIterator[Web]:
     metrics = Metrics()
     app.observer = metrics.observe
     dispatch = Liveness()
-    asgi = web_app(application=app, secret=SECRET, store=store, dispatch=dispatch, metrics=metrics, clock=clock)
+    asgi = web_app(
+        application=app, secret=SECRET, store=store, dispatch=dispatch, metrics=metrics, clock=clock
+    )
     await app.initialize()
     transport = httpx.ASGITransport(app=asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
@@ -160,8 +162,13 @@ async def test_a_redelivered_sticker_or_edit_is_answered_once(web: Web) -> None:
     sticker = message_update(USER, "x")
     del sticker["message"]["text"]
     sticker["message"]["sticker"] = {
-        "file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False,
+        "file_id": "s1",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
     }
     edit = message_update(USER, "changed my mind")
     edit["edited_message"] = {**edit.pop("message"), "edit_date": 1_790_000_100}

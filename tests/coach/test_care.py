@@ -42,11 +42,20 @@ MANIPULATION = [
 
 
 def at(stage: Stage, awaiting: Question | None = None) -> Journey:
-    return Journey(stage=stage, stage_since=NOW, facts=Facts(his_name="Sam"), awaiting=awaiting, last_contact_at=NOW)
+    return Journey(
+        stage=stage, stage_since=NOW, facts=Facts(his_name="Sam"), awaiting=awaiting, last_contact_at=NOW
+    )
 
 
-INTAKE_POINTS = [Question.HIS_NAME, Question.ENDED, Question.WHO_ENDED, Question.HIS_REASON, Question.STILL_TALK,
-                 Question.TIMEZONE, Question.READY]
+INTAKE_POINTS = [
+    Question.HIS_NAME,
+    Question.ENDED,
+    Question.WHO_ENDED,
+    Question.HIS_REASON,
+    Question.STILL_TALK,
+    Question.TIMEZONE,
+    Question.READY,
+]
 
 
 @pytest.mark.parametrize("text", HE_SAID_NO)
@@ -67,7 +76,9 @@ def test_his_no_is_heard_at_every_stage(text: str, stage: Stage) -> None:
 
 
 @pytest.mark.parametrize("text", CRISIS)
-@pytest.mark.parametrize("question", [*INTAKE_POINTS, Question.JOURNAL, Question.UNSENT, Question.DRAFT, None])
+@pytest.mark.parametrize(
+    "question", [*INTAKE_POINTS, Question.JOURNAL, Question.UNSENT, Question.DRAFT, None]
+)
 def test_crisis_is_answered_at_once_even_mid_question(text: str, question: Question | None) -> None:
     j = at(Stage.INTAKE if question in INTAKE_POINTS else Stage.NO_CONTACT, question)
     out = step(j, interpret(j, text), NOW)

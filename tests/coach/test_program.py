@@ -88,7 +88,9 @@ def _rows() -> list[tuple[Stage, Intent]]:
     for (stage, intent), _row in TABLE.items():
         if stage is ANY:
             # An ANY row is what every stage without its own row does: test it in each such stage.
-            cases += [(s, intent) for s in Stage if (s, intent) not in TABLE or intent in program.SAFETY_INTENTS]
+            cases += [
+                (s, intent) for s in Stage if (s, intent) not in TABLE or intent in program.SAFETY_INTENTS
+            ]
         else:
             cases.append((stage, intent))
     return cases
@@ -145,11 +147,26 @@ def run(j: Journey, *inputs: str, now: datetime = NOW) -> tuple[Journey, Outcome
 
 def test_intake_asks_each_question_in_turn_and_keeps_typed_answers() -> None:
     j, out = run(Journey(), "/start")
-    j, out = run(Journey(), "Sam", "two months ago", "he did", "he said we argued too much", "No contact",
-                 "a:last_contact:weeks", "Berlin", "yes")
+    j, out = run(
+        Journey(),
+        "Sam",
+        "two months ago",
+        "he did",
+        "he said we argued too much",
+        "No contact",
+        "a:last_contact:weeks",
+        "Berlin",
+        "yes",
+    )
     assert j.stage is Stage.UNDERSTAND
     f = j.facts
-    assert (f.his_name, f.ended, f.who_ended, f.still_talk, f.ready) == ("Sam", "two months ago", "he", "no_contact", "yes")
+    assert (f.his_name, f.ended, f.who_ended, f.still_talk, f.ready) == (
+        "Sam",
+        "two months ago",
+        "he",
+        "no_contact",
+        "yes",
+    )
     assert f.his_reason == "he said we argued too much"
     assert j.prefs.timezone == "Europe/Berlin"
     assert j.last_contact_at == NOW - 17 * DAY
@@ -157,8 +174,15 @@ def test_intake_asks_each_question_in_turn_and_keeps_typed_answers() -> None:
 
 
 def test_not_sure_gets_reflection_first() -> None:
-    j, _ = run(Journey(), "Sam", "a:ended:week", "a:who_ended:me", "a:his_reason:unknown", "a:still_talk:talking",
-               "a:timezone:skip")
+    j, _ = run(
+        Journey(),
+        "Sam",
+        "a:ended:week",
+        "a:who_ended:me",
+        "a:his_reason:unknown",
+        "a:still_talk:talking",
+        "a:timezone:skip",
+    )
     j, out = run(j, "a:ready:not_sure")
     assert j.stage is Stage.INTAKE and j.awaiting is Question.READY_AFTER_REFLECTION
     assert "What exactly do you miss" in texts(out)
@@ -184,7 +208,9 @@ def test_a_stale_intake_button_changes_nothing() -> None:
 
 
 def test_a_bad_timezone_is_asked_again() -> None:
-    j, _ = run(Journey(), "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking")
+    j, _ = run(
+        Journey(), "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking"
+    )
     j2, out = run(j, "somewhere nice")
     assert j2.awaiting is Question.TIMEZONE and "couldn't place" in texts(out)
 
@@ -525,7 +551,9 @@ def test_check_without_a_draft_asks_for_it_then_reviews() -> None:
     assert out.journey.awaiting is None and out.replies
 
 
-@pytest.mark.parametrize("data", ["", "x", "i:nope", "a:his_name:" + "x" * 80, "s:sent:1:evil:0", "d:nowhere", "c:rm"])
+@pytest.mark.parametrize(
+    "data", ["", "x", "i:nope", "a:his_name:" + "x" * 80, "s:sent:1:evil:0", "d:nowhere", "c:rm"]
+)
 def test_forged_button_data_is_refused(data: str) -> None:
     assert B.parse(data) is None
 

@@ -83,8 +83,14 @@ def test_day_21_nudge_arrives_after_21_seconds_and_not_before(tmp_path: Path) ->
             for text in ("/start", "Sam"):
                 api.push_message(USER, text)
                 time.sleep(0.3)
-            for data in ("a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking",
-                         "a:timezone:skip", "a:ready:yes"):
+            for data in (
+                "a:ended:week",
+                "a:who_ended:he",
+                "a:his_reason:unknown",
+                "a:still_talk:talking",
+                "a:timezone:skip",
+                "a:ready:yes",
+            ):
                 mark = api.mark()
                 api.push_callback(USER, data)
                 api.wait_for_call("sendMessage", after_index=mark, timeout=15)

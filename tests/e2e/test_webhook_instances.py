@@ -44,8 +44,15 @@ DAY_SECONDS = 2.0  # SELF_WORK nudges fall due two seconds after no contact begi
 USERS = 30
 FIRST_USER = 8_100_000_001
 INTAKE = (
-    "/start", "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking",
-    "a:timezone:skip", "a:ready:yes", "d:understand",
+    "/start",
+    "Sam",
+    "a:ended:week",
+    "a:who_ended:he",
+    "a:his_reason:unknown",
+    "a:still_talk:talking",
+    "a:timezone:skip",
+    "a:ready:yes",
+    "d:understand",
 )
 CHATTER = ("hi", "thanks", "I miss him so much", "ok", "I really want to text him", "good morning", "/help")
 
@@ -65,8 +72,13 @@ def _update(user: int, said: str) -> dict[str, Any]:
     who = {"id": user, "is_bot": False, "first_name": "Ana"}
     uid = next(_ids)
     if ":" in said and not said.startswith("/"):
-        message = {"message_id": 1, "date": 1_790_000_000, "chat": chat, "text": "?",
-                   "from": {"id": 123456789, "is_bot": True, "first_name": "Rekindle"}}
+        message = {
+            "message_id": 1,
+            "date": 1_790_000_000,
+            "chat": chat,
+            "text": "?",
+            "from": {"id": 123456789, "is_bot": True, "first_name": "Rekindle"},
+        }
         query = {"id": f"q{uid}", "from": who, "chat_instance": "ci", "data": said, "message": message}
         return {"update_id": uid, "callback_query": query}
     message = {"message_id": uid, "date": 1_790_000_000, "chat": chat, "from": who, "text": said}
@@ -99,7 +111,9 @@ class Run:
 class Telegram:
     """Posts updates the way Telegram does to a webhook behind a load balancer."""
 
-    def __init__(self, client: httpx.AsyncClient, instances: Sequence[Instance], run: Run, rng: random.Random):
+    def __init__(
+        self, client: httpx.AsyncClient, instances: Sequence[Instance], run: Run, rng: random.Random
+    ):
         self.client, self.instances, self.run, self.rng = client, instances, run, rng
 
     def alive(self) -> list[Instance]:
@@ -288,8 +302,10 @@ async def _check(api: FakeBotApi, url: str, run: Run, users: list[int]) -> None:
         assert len(sent_rows) == sum(1 for h in mine if h.kind == "nudge"), "each nudge sent is recorded once"
         nudges_sent += len(sent_rows)
     assert nudges_sent > 0, "nudges fell due during the run and went out"
-    print(f"updates={len(run.updates)} cut_off_by_kill={len(run.in_flight_at_kill)} nudges={nudges_sent} "
-          f"replies_lost_in_the_kill_window={lost_replies}")
+    print(
+        f"updates={len(run.updates)} cut_off_by_kill={len(run.in_flight_at_kill)} nudges={nudges_sent} "
+        f"replies_lost_in_the_kill_window={lost_replies}"
+    )
 
 
 def _user_of(update: dict[str, Any]) -> int:
@@ -316,4 +332,3 @@ def _replay(items: Sequence[Any]) -> Journey | None:
         elif item.kind == "nudge" and journey is not None:
             journey = program.step(journey, TimerFired(NudgeKind(item.detail)), item.at, pace).journey
     return journey
-

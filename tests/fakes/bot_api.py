@@ -198,8 +198,24 @@ class _ApiError(Exception):
 # --------------------------------------------------------------------------- formatting checks
 
 _HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
-     "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 
 
@@ -371,7 +387,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+def _parse_multipart(
+    content_type: str, body: bytes
+) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
@@ -563,7 +581,9 @@ class FakeBotApi:
             msg = self._messages.get((str(chat_id), message_id))
             return _public(msg) if msg else None
 
-    def commands(self, *, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, Any]]:
+    def commands(
+        self, *, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
         """Commands currently set via setMyCommands for that scope/language."""
         with self._lock:
             return list(self._commands.get(_commands_key(scope, language_code), []))
@@ -598,9 +618,7 @@ class FakeBotApi:
         """Block until the bot made its first ``getUpdates`` (i.e. it started and is polling)."""
         return self.wait_for_call("getUpdates", timeout=timeout)
 
-    def wait_for_text(
-        self, chat_id: Any, substring: str, timeout: float = 10.0, after: int = 0
-    ) -> Call:
+    def wait_for_text(self, chat_id: Any, substring: str, timeout: float = 10.0, after: int = 0) -> Call:
         """Block until the bot delivered text containing ``substring`` to ``chat_id``.
 
         Looks at sendMessage/editMessageText ``text`` and sendPhoto/sendDocument/editMessageCaption
@@ -658,7 +676,9 @@ class FakeBotApi:
                 if c.method != "getUpdates"
             ][-15:]
         summary = "\n  ".join(recent) or "(no calls besides getUpdates)"
-        raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Calls since #{after}:\n  {summary}")
+        raise AssertionError(
+            f"Timed out after {timeout}s waiting for {what}. Calls since #{after}:\n  {summary}"
+        )
 
     # ------------------------------------------------------------------ fault injection
 
@@ -742,9 +762,13 @@ class FakeBotApi:
         extra: dict[str, Any] = {"text": text}
         if entities:
             extra["entities"] = entities
-        return self._push_user_message(user_id, extra, chat_type, chat_id, first_name, username, language_code)
+        return self._push_user_message(
+            user_id, extra, chat_type, chat_id, first_name, username, language_code
+        )
 
-    def push_sticker(self, user_id: int, *, emoji: str = "🙂", first_name: str = "Ana", chat_id: int | None = None) -> int:
+    def push_sticker(
+        self, user_id: int, *, emoji: str = "🙂", first_name: str = "Ana", chat_id: int | None = None
+    ) -> int:
         sticker = {
             **self._new_file_ids("sticker"),
             "type": "regular",
@@ -755,7 +779,9 @@ class FakeBotApi:
             "emoji": emoji,
             "file_size": 20480,
         }
-        return self._push_user_message(user_id, {"sticker": sticker}, "private", chat_id, first_name, None, "en")
+        return self._push_user_message(
+            user_id, {"sticker": sticker}, "private", chat_id, first_name, None, "en"
+        )
 
     def push_photo(
         self,
@@ -770,8 +796,13 @@ class FakeBotApi:
         ids = self._new_file_ids("photo")
         self._files[ids["file_id"]] = data
         sizes = [
-            {"file_id": ids["file_id"] + "_s", "file_unique_id": ids["file_unique_id"] + "s", "width": 90,
-             "height": 90, "file_size": len(data)},
+            {
+                "file_id": ids["file_id"] + "_s",
+                "file_unique_id": ids["file_unique_id"] + "s",
+                "width": 90,
+                "height": 90,
+                "file_size": len(data),
+            },
             {**ids, "width": 800, "height": 800, "file_size": len(data)},
         ]
         self._files[ids["file_id"] + "_s"] = data
@@ -780,8 +811,15 @@ class FakeBotApi:
             extra["caption"] = caption
         return self._push_user_message(user_id, extra, "private", chat_id, first_name, None, "en")
 
-    def push_voice(self, user_id: int, *, duration: int = 3, first_name: str = "Ana", chat_id: int | None = None) -> int:
-        voice = {**self._new_file_ids("voice"), "duration": duration, "mime_type": "audio/ogg", "file_size": 4096}
+    def push_voice(
+        self, user_id: int, *, duration: int = 3, first_name: str = "Ana", chat_id: int | None = None
+    ) -> int:
+        voice = {
+            **self._new_file_ids("voice"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 4096,
+        }
         return self._push_user_message(user_id, {"voice": voice}, "private", chat_id, first_name, None, "en")
 
     def push_edited_message(
@@ -791,10 +829,7 @@ class FakeBotApi:
         cid = chat_id if chat_id is not None else user_id
         with self._lock:
             if message_id is None:
-                mine = [
-                    m for (c, _), m in self._messages.items()
-                    if c == str(cid) and not m.get("_from_bot")
-                ]
+                mine = [m for (c, _), m in self._messages.items() if c == str(cid) and not m.get("_from_bot")]
                 if not mine:
                     raise LookupError(f"user {user_id} has no message in chat {cid} to edit")
                 original = max(mine, key=lambda m: m["message_id"])
@@ -856,9 +891,15 @@ class FakeBotApi:
                 return int(update["update_id"])
             return self._push_update(dict(update))
 
-    def _user(self, user_id: int, first_name: str = "Ana", username: str | None = None, language_code: str = "en"
-              ) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+    def _user(
+        self, user_id: int, first_name: str = "Ana", username: str | None = None, language_code: str = "en"
+    ) -> dict[str, Any]:
+        user: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
         if username:
             user["username"] = username
         self._users[user_id] = user
@@ -927,7 +968,7 @@ class FakeBotApi:
         path = unquote(urlsplit(req.path).path)
         body = req.read_body()
         if path.startswith("/file/bot"):
-            self._serve_file(req, path[len("/file/bot"):])
+            self._serve_file(req, path[len("/file/bot") :])
             return
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z_]+)/?", path)
         if not match:
@@ -958,7 +999,9 @@ class FakeBotApi:
             params = decode_params(raw)
 
         canonical = self._canonical_method(method)
-        call = Call(method=canonical, params=params, files=files, at=arrived, raw_params=raw, filenames=filenames)
+        call = Call(
+            method=canonical, params=params, files=files, at=arrived, raw_params=raw, filenames=filenames
+        )
 
         fault = self._take_fault(canonical)
         if fault is not None:
@@ -1012,8 +1055,11 @@ class FakeBotApi:
             "500": (500, "Internal Server Error"),
             "403": (403, "Forbidden: bot was blocked by the user"),
             "chat_not_found": (400, "Bad Request: chat not found"),
-            "409": (409, "Conflict: terminated by other getUpdates request; make sure that only one bot "
-                         "instance is running"),
+            "409": (
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running",
+            ),
             "400": (400, "Bad Request"),
         }
         code, description = table[kind]
@@ -1044,18 +1090,38 @@ class FakeBotApi:
             req.send_bytes(200, data, "application/octet-stream")
 
     _METHODS = (
-        "getMe", "logOut", "close", "deleteWebhook", "getWebhookInfo", "getUpdates", "sendMessage",
-        "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage",
-        "answerCallbackQuery", "setMyCommands", "getMyCommands", "deleteMyCommands", "sendDocument",
-        "sendPhoto", "sendChatAction", "getFile", "setMyDescription", "setMyShortDescription",
-        "setChatMenuButton", "setWebhook",
+        "getMe",
+        "logOut",
+        "close",
+        "deleteWebhook",
+        "getWebhookInfo",
+        "getUpdates",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "deleteMessage",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "getMyCommands",
+        "deleteMyCommands",
+        "sendDocument",
+        "sendPhoto",
+        "sendChatAction",
+        "getFile",
+        "setMyDescription",
+        "setMyShortDescription",
+        "setChatMenuButton",
+        "setWebhook",
     )
     _CANONICAL = {m.lower(): m for m in _METHODS}
 
     def _canonical_method(self, method: str) -> str:
         return self._CANONICAL.get(method.lower(), method)
 
-    def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, bytes], filenames: dict[str, str]) -> Any:
+    def _dispatch(
+        self, method: str, params: dict[str, Any], files: dict[str, bytes], filenames: dict[str, str]
+    ) -> Any:
         extra = self._extra_methods.get(method.lower())
         if extra is not None:
             return extra(params, files)
@@ -1127,7 +1193,8 @@ class FakeBotApi:
                     else:
                         self._updates = self._updates[offset:]
                 eligible = [
-                    u for u in self._updates
+                    u
+                    for u in self._updates
                     if self._allowed_updates is None or _update_type(u) in self._allowed_updates
                 ][:limit]
                 remaining = deadline - time.monotonic()
@@ -1162,7 +1229,9 @@ class FakeBotApi:
     def _render(self, text: str, parse_mode: Any) -> str:
         return _render_text(text, parse_mode) if self.validate_formatting else text
 
-    def _bot_message(self, chat_id: Any, content: dict[str, Any], markup: dict[str, Any] | None) -> dict[str, Any]:
+    def _bot_message(
+        self, chat_id: Any, content: dict[str, Any], markup: dict[str, Any] | None
+    ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": dict(self.bot_user),
@@ -1232,7 +1301,11 @@ class FakeBotApi:
         message = self._find_editable(p)
         if message is None:
             return True
-        if self.strict_edits and message.get("caption", "") == plain and message.get("reply_markup") == markup:
+        if (
+            self.strict_edits
+            and message.get("caption", "") == plain
+            and message.get("reply_markup") == markup
+        ):
             raise self._not_modified()
         message["caption"] = plain
         message["edit_date"] = int(time.time())
@@ -1301,7 +1374,9 @@ class FakeBotApi:
             raise _ApiError(400, "Bad Request: message caption is too long")
         return {"caption": plain}
 
-    def _uploaded(self, field_name: str, p: dict[str, Any], files: dict[str, bytes]) -> tuple[str | None, bytes | None]:
+    def _uploaded(
+        self, field_name: str, p: dict[str, Any], files: dict[str, bytes]
+    ) -> tuple[str | None, bytes | None]:
         """Return (existing file_id or URL, uploaded bytes); handles attach:// references."""
         value = p.get(field_name)
         if field_name in files:
@@ -1324,8 +1399,12 @@ class FakeBotApi:
             if not data:
                 raise _ApiError(400, "Bad Request: file must be non-empty")
             self._files[ids["file_id"]] = data
-            document = {**ids, "file_name": names.get("document", "document"), "file_size": len(data),
-                        "mime_type": "application/octet-stream"}
+            document = {
+                **ids,
+                "file_name": names.get("document", "document"),
+                "file_size": len(data),
+                "mime_type": "application/octet-stream",
+            }
         content = {"document": document, **self._media_caption(p)}
         return self._bot_message(chat_id, content, self._check_markup(p.get("reply_markup")))
 
@@ -1351,8 +1430,12 @@ class FakeBotApi:
         data = self._files.get(file_id)
         if data is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(data),
-                "file_path": f"files/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id,
+            "file_size": len(data),
+            "file_path": f"files/{file_id}",
+        }
 
     # ------------------------------------------------------------------ convenience
 
