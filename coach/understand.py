@@ -1133,7 +1133,7 @@ _SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
 # Probability at which the trained reader's safety reading is acted on at once, and the lower one at which
 # the coach asks first ("Are you thinking about hurting yourself?"). Chosen on a held-out training file
 # (see bench/README.md); a miss costs far more than a question, so CHECK sits low.
-ACT = {Intent.CRISIS: 0.5, Intent.UNSAFE: 0.5, Intent.HE_SAID_NO: 0.5}
+ACT = {Intent.CRISIS: 0.6, Intent.UNSAFE: 0.6, Intent.HE_SAID_NO: 0.6}
 CHECK = {Intent.CRISIS: 0.15, Intent.UNSAFE: 0.25, Intent.HE_SAID_NO: 0.3}
 # Below this the likeliest reading is a guess: the coach asks, offering the likeliest few.
 SURE = 0.5
@@ -1238,6 +1238,8 @@ def _rule_scores(text: str, frame: str) -> dict[Intent, float]:
     return scores
 
 
+# A message is read once per step, but `understand` and a retry may ask again; pure, so a few are remembered.
+@functools.lru_cache(maxsize=8)
 def read(text: str) -> Reading:
     """Both readers on one message. Never raises: an unreadable message is `other`."""
     try:
