@@ -41,10 +41,17 @@ def intent_examples(paths: Sequence[Path]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def features(texts: Sequence[str], normalise: Callable[[str], str], embed_scale: float) -> object:
+def features(
+    texts: Sequence[str],
+    normalise: Callable[[str], str],
+    embed_scale: float,
+    embed_text: Callable[[str], str] | None = None,
+) -> object:
+    """`embed_text` (default: `normalise`) is what the embedding reads, where the n-grams should see more
+    (the draft reader adds her stage to the n-grams, but embeds only her words)."""
     from scipy import sparse
 
-    dense = embed([normalise(t) for t in texts]) * embed_scale
+    dense = embed([(embed_text or normalise)(t) for t in texts]) * embed_scale
     rows, cols, vals = [], [], []
     for r, text in enumerate(texts):
         index, weight = hashed_ngrams(normalise(text))
@@ -64,10 +71,11 @@ def fit(
     c: float = C,
     embed_scale: float = EMBED_SCALE,
     weights: Sequence[float] | None = None,
+    embed_text: Callable[[str], str] | None = None,
 ) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    x = features(texts, normalise, embed_scale)
+    x = features(texts, normalise, embed_scale, embed_text)
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     classifier.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights))
     coef = classifier.coef_.astype(np.float32)
