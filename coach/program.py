@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from coach.copy import messages as M
-from coach.review import extract_draft, review_draft
+from coach.review import Reason, extract_draft, review_draft
 from coach.suggest import suggest
 from coach.timing import local_hour, next_local_hour, parse_hour, parse_quiet_hours, parse_timezone
 from coach.understand import Reading, asks_for_manipulation, name_in, yes_or_no
@@ -412,6 +412,8 @@ def _review(t: Turn, draft: str) -> Outcome:
         his_name=j.facts.his_name,
         pronoun=j.facts.pronoun,
     )
+    if Reason.SELF_HARM in r.reasons:
+        return on_crisis(t)  # she comes first: care, and no verdict on the text in that reply
     return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j, r)))
 
 

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 from coach import buttons as B
 from coach.copy import drafts
-from coach.review import Review
-from coach.suggest import Suggestions
 from coach.vocabulary import (
     Button,
     Command,
@@ -1135,11 +1133,11 @@ def chart_caption(j: Journey) -> str:
 # Texting help (the drafts themselves are in drafts.py).
 
 
-def suggestions(s: Suggestions, f: Facts) -> str:
+def suggestions(s: drafts.SuggestionsView, f: Facts) -> str:
     return drafts.render_suggestions(s, f)
 
 
-def suggestion_buttons(s: Suggestions, variant: int, style: str) -> Keyboard:
+def suggestion_buttons(s: drafts.SuggestionsView, variant: int, style: str) -> Keyboard:
     if s.withheld is not None or not s.options:
         if s.days_left is not None:
             return _rows(B.answer("Write it unsent", Question.JOURNAL, "unsent"))
@@ -1150,7 +1148,7 @@ def suggestion_buttons(s: Suggestions, variant: int, style: str) -> Keyboard:
         B.suggest("Shorter", "shorter", variant, style),
         B.suggest("More playful", "playful", variant, style),
     )
-    if s.mode.value != "send":
+    if s.mode != "send":
         return (more,)
     return (sent, more)
 
@@ -1163,7 +1161,7 @@ def ask_for_draft(f: Facts) -> str:
     return question(Question.DRAFT, f)
 
 
-def review(r: Review, pronoun: Pronoun = Pronoun.HE) -> str:
+def review(r: drafts.ReviewView, pronoun: Pronoun = Pronoun.HE) -> str:
     return drafts.render_review(r, pronoun=pronoun)
 
 

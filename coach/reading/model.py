@@ -30,10 +30,13 @@ class LinearModel:
     embed_scale: float  # how much the embedding weighs beside the n-grams (chosen in training)
     fingerprint: str  # of the training data; see data_fingerprint
 
-    def probabilities(self, normalised: str, extra: tuple[str, ...] = ()) -> dict[str, float]:
+    def probabilities(
+        self, normalised: str, extra: tuple[str, ...] = (), *, embedding: np.ndarray | None = None
+    ) -> dict[str, float]:
         """Label -> probability for one message (`normalised` as coach.understand.normalise makes it, `extra`
-        the same tokens it was trained with)."""
-        embedding = embed([normalised])[0]
+        the same tokens it was trained with; `embedding` when the embedding reads other words)."""
+        if embedding is None:
+            embedding = embed([normalised])[0]
         scores = self.bias + self.dense @ (embedding * self.embed_scale)
         index, weight = hashed_ngrams(normalised, extra)
         known = [

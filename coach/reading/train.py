@@ -50,11 +50,21 @@ def _seen(featurize: Featurize, text: str) -> tuple[str, tuple[str, ...]]:
     return (got, ()) if isinstance(got, str) else got
 
 
-def features(texts: Sequence[str], featurize: Featurize, embed_scale: float) -> object:
+def features(
+    texts: Sequence[str],
+    featurize: Featurize,
+    embed_scale: float,
+    embed_text: Callable[[str], str] | None = None,
+) -> object:
+    """`embed_text` (default: the normalised text) is what the embedding reads, where the n-grams should see
+    more (the draft reader adds her stage to the n-grams, but embeds only her words)."""
     from scipy import sparse
 
     seen = [_seen(featurize, t) for t in texts]
-    dense = embed([norm for norm, _ in seen]) * embed_scale
+    if embed_text is None:
+        dense = embed([norm for norm, _ in seen]) * embed_scale
+    else:
+        dense = embed([embed_text(t) for t in texts]) * embed_scale
     rows, cols, vals = [], [], []
     for r, (norm, extra) in enumerate(seen):
         index, weight = hashed_ngrams(norm, extra)
@@ -74,10 +84,11 @@ def fit(
     c: float = C,
     embed_scale: float = EMBED_SCALE,
     weights: Sequence[float] | None = None,
+    embed_text: Callable[[str], str] | None = None,
 ) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    x = features(texts, featurize, embed_scale)
+    x = features(texts, featurize, embed_scale, embed_text)
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     classifier.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights))
     coef = classifier.coef_.astype(np.float32)

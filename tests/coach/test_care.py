@@ -7,7 +7,20 @@ from datetime import UTC, datetime
 import pytest
 
 from coach.program import interpret, step
-from coach.vocabulary import CONTACT_NUDGES, Facts, Journey, Question, Stage
+from coach.vocabulary import (
+    CONTACT_NUDGES,
+    Answered,
+    Command,
+    Commanded,
+    Event,
+    Facts,
+    Intent,
+    Journey,
+    NudgeKind,
+    Question,
+    Said,
+    Stage,
+)
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
 
@@ -102,3 +115,19 @@ def test_manipulation_gets_a_kind_refusal_and_an_honest_alternative(text: str, s
     out = step(j, interpret(j, text), NOW)
     assert "won't help with that" in out.replies[0].text and "honest" in out.replies[0].text
     assert out.journey == j
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Answered(Question.DRAFT, "tell him if he doesn't answer i'll hurt myself"),
+        Said(Intent.CHECK_DRAFT, 'is this ok to send: "if you leave me i\'ll kill myself"'),
+        Commanded(Command.CHECK, "i don't want to live without you"),
+    ],
+)
+def test_a_self_harm_threat_inside_a_draft_gets_crisis_care_first(event: Event) -> None:
+    j = at(Stage.RECONNECT, Question.DRAFT if isinstance(event, Answered) else None)
+    out = step(j, event, NOW)
+    assert len(out.replies) == 1 and "findahelpline.com" in out.replies[0].text
+    assert "send" not in out.replies[0].text.lower(), "care first: no verdict on the text in that reply"
+    assert NudgeKind.CRISIS_CHECKIN in {t.kind for t in out.set_timers}
