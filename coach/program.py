@@ -1641,6 +1641,11 @@ def on_unclear(t: Turn, event: Unclear) -> Outcome:
 def on_clarified(t: Turn, choice: str) -> Outcome:
     """She said which reading was right: her kept message is handled as that."""
     text = t.journey.unclear_text
+    if choice in SAFETY_INTENTS:
+        # "Yes" to a safety question is heard whenever it comes, even on an old message.
+        return _dispatch(
+            Turn(t.journey.evolve(unclear_text=""), t.now, t.pace, text), Said(Intent(choice), text)
+        )
     if not text:
         return _out(t.journey, Reply(M.unclear_is_old()))
     j = t.journey.evolve(unclear_text="")

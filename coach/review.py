@@ -123,7 +123,9 @@ _KIND_REASON: dict[str, Reason] = {
 HARM_AT = 0.6
 WAIT_AT = 0.6
 HARM_AT_LONG = 0.8
-SELF_HARM_AT = 0.4  # the model alone names self-harm (and so crisis care) only when that kind itself is likely
+SELF_HARM_AT = (
+    0.4  # the model alone names self-harm (and so crisis care) only when that kind itself is likely
+)
 
 
 def verdict_of(reason: Reason) -> Verdict:
@@ -661,7 +663,10 @@ _SAY_HI = _rx(
 )
 _TALK_IT_THROUGH = _rx(r"\b(?:talk|talking|chat|conversation)\b", r"\bmy (?:part|share)\b")
 _REMEMBER_GOOD_TIMES = _rx(
-    r"\bremember\b", r"\bthought of\b", r"\bremind(?:s|ed)? me\b", r"\b(?:good|best) (?:times|days|memories)\b"
+    r"\bremember\b",
+    r"\bthought of\b",
+    r"\bremind(?:s|ed)? me\b",
+    r"\b(?:good|best) (?:times|days|memories)\b",
 )
 _CATCH_UP = _rx(r"\bcatch(?:ing)?[ -]up\b", r"\bcoffee\b", r"\bgrab (?:a bite|lunch|dinner|food)\b")
 _ON_STEP: dict[Stage, re.Pattern[str]] = {

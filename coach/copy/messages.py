@@ -1165,7 +1165,7 @@ def review(r: drafts.ReviewView, pronoun: Pronoun = Pronoun.HE) -> str:
     return drafts.render_review(r, pronoun=pronoun)
 
 
-def review_buttons(j: Journey, r: Review) -> Keyboard:
+def review_buttons(j: Journey, r: drafts.ReviewView) -> Keyboard:
     if j.he_said_no or j.unsafe:
         return ()
     if r.verdict == "send":

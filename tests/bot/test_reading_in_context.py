@@ -218,3 +218,14 @@ async def test_a_possible_unsafe_reading_is_asked_about_directly(bot: Harness, r
     said = await bot.press("Yes")
     j = await bot.journey()
     assert j.unsafe and j.stage is Stage.MOVING_ON
+
+
+async def test_yes_to_an_old_safety_question_still_gets_care(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
+    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    reading_is(Reading(Intent.FEELING_DOWN, 0.5, check=Intent.CRISIS))
+    await bot.send("i won't be a problem much longer")
+    old = bot.buttons()
+    reading_is(Reading(Intent.PROGRESS, 0.9))
+    await bot.send("how many days left")
+    said = await bot.press_data(next(d for label, d in old if label == "Yes"))
+    assert "findahelpline.com" in said

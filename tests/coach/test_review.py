@@ -201,7 +201,10 @@ def test_empty_draft_is_a_tweak_with_a_text_to_start_from() -> None:
 @pytest.mark.parametrize("stage", [Stage.THE_OPTION, Stage.HIS_MOVE, Stage.TOGETHER])
 def test_commitment_words_are_fine_once_the_option_is_the_step(stage: Stage) -> None:
     replying = True if stage is Stage.HIS_MOVE else None
-    assert review_draft("I'd like to give us another chance, no rush", stage, replying=replying).verdict == "send"
+    assert (
+        review_draft("I'd like to give us another chance, no rush", stage, replying=replying).verdict
+        == "send"
+    )
     assert Reason.TOO_SOON not in reasons("I still love you", stage)
 
 
