@@ -2,7 +2,8 @@
 
 The file is `stage<TAB>verdict<TAB>kind<TAB>draft` with a header line; the default is
 bench/data/drafts_never_tuned.tsv, the split nothing was ever tuned on. Prints the confusion of verdicts and of
-kinds, the misread drafts, then one final line for scripts to read:
+kinds, the misread drafts (only with --lines: never on the never-tuned split while tuning), then one final
+line for scripts to read:
 
     drafts agreement=0.xxx unsafe_sent=N n=N
 
@@ -63,9 +64,10 @@ def main(argv: list[str]) -> int:
         print("\nconfusions (label -> review, send and tweak as ok):")
         for (want, said), count in confusions.most_common():
             print(f"  {want} -> {said}: {count}")
-        print("\nmisread drafts:")
-        for (stage, want, kind, draft), g in misread:
-            print(f"  [{stage} {want}/{kind} -> {g}] {draft}")
+        if "--lines" in sys.argv:  # never on the never-tuned split while tuning: it would stop being one
+            print("\nmisread drafts:")
+            for (stage, want, kind, draft), g in misread:
+                print(f"  [{stage} {want}/{kind} -> {g}] {draft}")
 
     agree = sum(coarse(row[1]) == coarse(g) for row, g in zip(rows, got, strict=True))
     unsafe = sum(row[2] in HARMFUL and g == Verdict.SEND for row, g in zip(rows, got, strict=True))
@@ -75,4 +77,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main([a for a in sys.argv if a != "--lines"]))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from coach.reading.features import EMBED_DIM, embed, hashed_ngrams
+from coach.reading.features import EMBED_DIM, HASH_SIZE, embed, hashed_ngrams
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -29,6 +29,14 @@ class LinearModel:
     bias: np.ndarray  # (labels,)
     embed_scale: float  # how much the embedding weighs beside the n-grams (chosen in training)
     fingerprint: str  # of the training data; see data_fingerprint
+    _lookup: np.ndarray = field(init=False, repr=False, compare=False)  # bucket -> column, or -1
+
+    def __post_init__(self) -> None:
+        # One array lookup per message instead of a dict lookup per n-gram.
+        lookup = np.full(HASH_SIZE, -1, dtype=np.int64)
+        for bucket, column in self.columns.items():
+            lookup[bucket] = column
+        object.__setattr__(self, "_lookup", lookup)
 
     def probabilities(
         self, normalised: str, extra: tuple[str, ...] = (), *, embedding: np.ndarray | None = None
@@ -39,14 +47,10 @@ class LinearModel:
             embedding = embed([normalised])[0]
         scores = self.bias + self.dense @ (embedding * self.embed_scale)
         index, weight = hashed_ngrams(normalised, extra)
-        known = [
-            (self.columns[i], w)
-            for i, w in zip(index.tolist(), weight.tolist(), strict=True)
-            if i in self.columns
-        ]
-        if known:
-            cols, weights = zip(*known, strict=True)
-            scores = scores + self.sparse[:, list(cols)] @ np.asarray(weights, dtype=np.float32)
+        if len(index):
+            cols = self._lookup[index]
+            seen = cols >= 0
+            scores = scores + self.sparse[:, cols[seen]] @ weight[seen]
         scores = scores - scores.max()
         exp = np.exp(scores)
         probs = exp / exp.sum()

@@ -12,6 +12,7 @@ from coach.program import ANY, MILESTONES, TABLE, TIMER_TABLE, interpret, step
 from coach.vocabulary import (
     CONTACT_NUDGES,
     Answered,
+    Clarified,
     Command,
     Commanded,
     Effect,
@@ -552,7 +553,19 @@ def test_check_without_a_draft_asks_for_it_then_reviews() -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ["", "x", "i:nope", "a:his_name:" + "x" * 80, "s:sent:1:evil:0", "d:nowhere", "c:rm"]
+    "data",
+    [
+        "",
+        "x",
+        "i:nope",
+        "a:his_name:" + "x" * 80,
+        "s:sent:1:evil:0",
+        "d:nowhere",
+        "c:rm",
+        "k:",
+        "k:drop table",
+        "k:x",
+    ],
 )
 def test_forged_button_data_is_refused(data: str) -> None:
     assert B.parse(data) is None
@@ -570,3 +583,16 @@ def test_typed_progress_answers_at_once_with_the_chart_one_tap_away() -> None:
     out = said(journey_at(Stage.NO_CONTACT), Intent.PROGRESS)
     assert Effect.SEND_PROGRESS_CHART not in out.effects
     assert "c:progress" in all_buttons(out) and "day 5 of 21" in texts(out)
+
+
+@pytest.mark.parametrize(
+    "data, choice", [("k:he_replied", "he_replied"), ("k:journal", "journal"), ("k:safe", "safe")]
+)
+def test_clarify_buttons_parse(data: str, choice: str) -> None:
+    assert B.parse(data) == Clarified(choice)
+
+
+def test_a_clarify_button_with_nothing_kept_changes_nothing() -> None:
+    j = journey_at(Stage.REKINDLE)
+    out = step(j, Clarified("we_met"), NOW)
+    assert out.journey == j and "from earlier" in texts(out)
