@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench train clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +30,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/nudges.py
 	$(BIN)/python bench/webhook.py
+
+# Retrains coach/reading's models from the labelled data beside them (scikit-learn, only needed here).
+train: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m coach.reading.train
 
 clean:
 	rm -rf $(VENV)

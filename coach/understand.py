@@ -39,6 +39,9 @@ __all__ = [
 # Safety checks read this much of a message; the scored intents only need its start.
 _SAFETY_CHARS = 20_000
 _SCORED_CHARS = 1_500
+# The trained reader sees the start of a message (its n-grams stop at 1,000 characters); the plain safety rules
+# read all of it, so a crisis at the end of a long message is still heard.
+_MODEL_CHARS = 800
 
 
 def _fold(text: str) -> str:
@@ -1219,10 +1222,10 @@ def _safety_hints(norm: str, raw: str) -> list[str]:
 def model_input(text: str) -> tuple[str, tuple[str, ...]]:
     """What the trained reader sees: the normalised message with any draft cut out, and what the rules found
     in it (a scored intent, a safety rule in or out of a frame). Training uses exactly this."""
-    norm = normalise(text[:_SAFETY_CHARS])
-    extra = _safety_hints(norm, text[:_SCORED_CHARS])
-    frame = normalise(_cut_draft(text[:_SCORED_CHARS]))
-    extra += [f"rule:{intent.value}" for intent in _rule_scores(text, frame)]
+    start = text[:_MODEL_CHARS]
+    extra = _safety_hints(normalise(start), start)
+    frame = normalise(_cut_draft(start))
+    extra += [f"rule:{intent.value}" for intent in _rule_scores(start, frame)]
     return frame, tuple(extra)
 
 
