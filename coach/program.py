@@ -42,6 +42,7 @@ from coach.understand import Reading, asks_for_manipulation, name_in, yes_or_no
 from coach.understand import read as read_words
 from coach.vocabulary import (
     CONTACT_NUDGES,
+    INTAKE_QUESTIONS,
     Answered,
     CheckedIn,
     Clarified,
@@ -129,17 +130,6 @@ NOT_THE_REASON = NOT_AN_INTAKE_ANSWER | {
     Intent.I_CONTACTED_HIM,
     Intent.BACK_TOGETHER,
 }
-INTAKE_QUESTIONS = (
-    Question.HIS_NAME,
-    Question.ENDED,
-    Question.WHO_ENDED,
-    Question.HIS_REASON,
-    Question.STILL_TALK,
-    Question.LAST_CONTACT,
-    Question.TIMEZONE,
-    Question.READY,
-    Question.READY_AFTER_REFLECTION,
-)
 MAX_NAME = 40
 MAX_NOTE = 4000
 MAX_FACT = 500

@@ -109,6 +109,20 @@ class Question(StrEnum):
     DELETE = "delete"
 
 
+# The intake's questions, in the order she is asked them.
+INTAKE_QUESTIONS = (
+    Question.HIS_NAME,
+    Question.ENDED,
+    Question.WHO_ENDED,
+    Question.HIS_REASON,
+    Question.STILL_TALK,
+    Question.LAST_CONTACT,
+    Question.TIMEZONE,
+    Question.READY,
+    Question.READY_AFTER_REFLECTION,
+)
+
+
 class Command(StrEnum):
     START = "start"
     HELP = "help"

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from coach import buttons as B
 from coach.copy import drafts
 from coach.vocabulary import (
+    INTAKE_QUESTIONS,
     Button,
     Command,
     Facts,
@@ -256,18 +257,7 @@ def his_reason_phrase(f: Facts) -> str:
 
 
 # Every intake question after the first has a Back button: any answer can be changed before the program starts.
-_INTAKE_WITH_BACK = frozenset(
-    {
-        Question.ENDED,
-        Question.WHO_ENDED,
-        Question.HIS_REASON,
-        Question.STILL_TALK,
-        Question.LAST_CONTACT,
-        Question.TIMEZONE,
-        Question.READY,
-        Question.READY_AFTER_REFLECTION,
-    }
-)
+_INTAKE_WITH_BACK = frozenset(INTAKE_QUESTIONS[1:])
 
 
 def question_buttons(q: Question, j: Journey) -> Keyboard:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from telegram import Update
 from bot.dispatcher import Dispatcher
 from bot.telegram_app import TelegramSender, build_application
 from bot.usecase import Coaching
-from coach.vocabulary import Journey, Pace, Stage
+from coach.vocabulary import Facts, Journey, Pace, Stage, Timer
 from storage.store import SqlStore, open_store
 from tests.fakes.clock import FakeClock
 from tests.fakes.recording_request import BOT_ID, RecordingRequest
@@ -35,6 +36,12 @@ def message_update(
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": next(_ids), "message": message}
+
+
+def at(stage: Stage, **changes: object) -> Journey:
+    """A journey at `stage` with his name known, for tests that start past the intake."""
+    base = Journey(facts=Facts(his_name="Mark"), awaiting=None, started_at=datetime(2026, 9, 1, tzinfo=UTC))
+    return base.evolve(stage=stage, stage_since=datetime(2026, 10, 20, tzinfo=UTC), **changes)
 
 
 @dataclass
@@ -96,6 +103,13 @@ class Harness:
             },
         }
         return "\n".join(await self.feed(update))
+
+    async def seed(self, journey: Journey, timers: tuple[Timer, ...] = ()) -> None:
+        """She is already this far (the intake is tested elsewhere); the conversation after it is real."""
+        async with self.store.transaction() as tx:
+            await tx.users.touch(self.user_id, self.user_id, self.clock.now)
+            await tx.journeys.save(self.user_id, journey, self.clock.now)
+            await tx.nudges.apply(self.user_id, timers, frozenset(), self.clock.now)
 
     async def journey(self) -> Journey:
         async with self.store.transaction() as tx:

@@ -18,21 +18,10 @@ from bot.usecase import Coaching
 from coach import program
 from coach.ports import HistoryKind
 from coach.understand import Reading
-from coach.vocabulary import Facts, Intent, Journey, NoteKind, NudgeKind, Pace, Stage, Timer
+from coach.vocabulary import Intent, NoteKind, NudgeKind, Pace, Stage, Timer
 from storage.store import open_store
-from tests.bot.harness import Harness
+from tests.bot.harness import Harness, at
 from tests.fakes.clock import FakeClock
-
-
-async def seed(bot: Harness, journey: Journey) -> None:
-    async with bot.store.transaction() as tx:
-        await tx.users.touch(bot.user_id, bot.user_id, bot.clock.now)
-        await tx.journeys.save(bot.user_id, journey, bot.clock.now)
-
-
-def at(stage: Stage, **changes: object) -> Journey:
-    base = Journey(facts=Facts(his_name="Mark"), awaiting=None, started_at=datetime(2026, 9, 1, tzinfo=UTC))
-    return base.evolve(stage=stage, stage_since=datetime(2026, 10, 20, tzinfo=UTC), **changes)
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ async def journal(bot: Harness) -> list[str]:
 async def test_unsure_asks_with_the_likeliest_readings_and_her_pick_is_acted_on(
     bot: Harness, reading_is
 ) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     reading_is(Reading(Intent.OTHER, 0.3, alternatives=(Intent.WE_MET, Intent.FEELING_DOWN)))
     said = await bot.send("well that was something")
     assert "Which is closest?" in said
@@ -69,7 +58,7 @@ async def test_unsure_asks_with_the_likeliest_readings_and_her_pick_is_acted_on(
 
 
 async def test_what_her_stage_waits_for_wins_a_close_call(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.RECONNECT, unanswered=1))
+    await bot.seed(at(Stage.RECONNECT, unanswered=1))
     reading_is(Reading(Intent.OTHER, 0.3, alternatives=(Intent.HE_REPLIED, Intent.FEELING_DOWN)))
     said = await bot.send("well he wrote something")
     assert "Which is closest?" not in said
@@ -78,7 +67,7 @@ async def test_what_her_stage_waits_for_wins_a_close_call(bot: Harness, reading_
 
 
 async def test_just_keep_it_in_my_journal_keeps_her_words(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
     reading_is(Reading(Intent.OTHER, 0.3, alternatives=(Intent.PROGRESS,)))
     await bot.send("the lake at dusk reminded me of everything")
     await bot.press("Just keep it in my journal")
@@ -86,7 +75,7 @@ async def test_just_keep_it_in_my_journal_keeps_her_words(bot: Harness, reading_
 
 
 async def test_typing_on_instead_of_picking_leaves_the_old_question_behind(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     reading_is(Reading(Intent.OTHER, 0.3, alternatives=(Intent.WE_MET,)))
     await bot.send("hmm so")
     old = bot.buttons()
@@ -101,7 +90,7 @@ async def test_typing_on_instead_of_picking_leaves_the_old_question_behind(bot: 
 async def test_a_possible_self_harm_reading_gets_a_direct_check_and_yes_gets_care(
     bot: Harness, reading_is
 ) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
     reading_is(Reading(Intent.FEELING_DOWN, 0.5, check=Intent.CRISIS))
     said = await bot.send("i gave my cat to the neighbour, she'll be better off")
     assert "are you thinking about hurting yourself" in said
@@ -112,7 +101,7 @@ async def test_a_possible_self_harm_reading_gets_a_direct_check_and_yes_gets_car
 
 
 async def test_no_im_safe_goes_on_with_what_she_said(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
     reading_is(Reading(Intent.FEELING_DOWN, 0.8, check=Intent.CRISIS))
     await bot.send("everything feels heavy today")
     said = await bot.press("No, I'm safe")
@@ -135,8 +124,7 @@ async def test_the_safety_check_comes_before_an_intake_answer(bot: Harness, read
 
 
 async def test_nope_not_even_read_answers_did_he_reply(bot: Harness) -> None:
-    await seed(
-        bot,
+    await bot.seed(
         at(Stage.RECONNECT, unanswered=1, last_text_at=datetime(2026, 11, 1, tzinfo=UTC)),
     )
     async with bot.store.transaction() as tx:
@@ -165,7 +153,7 @@ async def test_hi_as_a_first_message_is_not_his_name(bot: Harness) -> None:
 
 
 async def test_a_script_the_readers_dont_know_is_asked_about(bot: Harness) -> None:
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
     said = await bot.send("我今天很想他")
     assert "English" in said
     await bot.press("Just keep it in my journal")
@@ -173,7 +161,7 @@ async def test_a_script_the_readers_dont_know_is_asked_about(bot: Harness) -> No
 
 
 async def test_her_unclear_words_are_in_her_export(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     reading_is(Reading(Intent.OTHER, 0.3, alternatives=(Intent.WE_MET,)))
     await bot.send("secret-words-4411")
     async with bot.store.transaction() as tx:
@@ -211,7 +199,7 @@ async def test_console_unsure_question_is_answered_by_number(
 
 
 async def test_a_possible_unsafe_reading_is_asked_about_directly(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     reading_is(Reading(Intent.OTHER, 0.4, alternatives=(Intent.WE_MET,), check=Intent.UNSAFE))
     said = await bot.send("he put his fist through the door last night")
     assert "has Mark hurt you, threatened you, or are you afraid of" in said
@@ -221,7 +209,7 @@ async def test_a_possible_unsafe_reading_is_asked_about_directly(bot: Harness, r
 
 
 async def test_yes_to_an_old_safety_question_still_gets_care(bot: Harness, reading_is) -> None:  # type: ignore[no-untyped-def]
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)))
     reading_is(Reading(Intent.FEELING_DOWN, 0.5, check=Intent.CRISIS))
     await bot.send("i won't be a problem much longer")
     old = bot.buttons()

@@ -7,51 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coach.vocabulary import Facts, Journey, NudgeKind, Question, Stage, Timer
-from tests.bot.harness import Harness
-from tests.fakes.recording_request import BOT_ID
+from coach.vocabulary import Journey, NudgeKind, Question, Stage, Timer
+from tests.bot.harness import Harness, at
 
 _ids = itertools.count(500_000)
-
-
-async def seed(bot: Harness, journey: Journey, timers: tuple[Timer, ...] = ()) -> None:
-    """She is already this far (the intake is tested elsewhere); the conversation below is real."""
-    async with bot.store.transaction() as tx:
-        await tx.users.touch(bot.user_id, bot.user_id, bot.clock.now)
-        await tx.journeys.save(bot.user_id, journey, bot.clock.now)
-        await tx.nudges.apply(bot.user_id, timers, frozenset(), bot.clock.now)
-
-
-def at(stage: Stage, **changes: object) -> Journey:
-    base = Journey(facts=Facts(his_name="Mark"), awaiting=None, started_at=datetime(2026, 9, 1, tzinfo=UTC))
-    return base.evolve(stage=stage, stage_since=datetime(2026, 10, 20, tzinfo=UTC), **changes)
 
 
 async def pending(bot: Harness) -> set[NudgeKind]:
     async with bot.store.transaction() as tx:
         return {t.kind for t in await tx.nudges.pending(bot.user_id)}
-
-
-async def press_data(bot: Harness, data: str) -> str:
-    """A button press with any callback data: an old keyboard, or one a client made up."""
-    message = {
-        "message_id": next(_ids),
-        "date": 1_790_000_000,
-        "chat": {"id": bot.user_id, "type": "private"},
-        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Rekindle"},
-        "text": "an earlier message",
-    }
-    update = {
-        "update_id": next(_ids),
-        "callback_query": {
-            "id": str(next(_ids)),
-            "from": {"id": bot.user_id, "is_bot": False, "first_name": "Ana"},
-            "chat_instance": "ci",
-            "data": data,
-            "message": message,
-        },
-    }
-    return "\n".join(await bot.feed(update))
 
 
 def without_undo(j: Journey) -> Journey:
@@ -63,7 +27,7 @@ def without_undo(j: Journey) -> Journey:
 
 
 async def reconnect_with_one_text(bot: Harness) -> Journey:
-    await seed(bot, at(Stage.RECONNECT))
+    await bot.seed(at(Stage.RECONNECT))
     await bot.send("I texted him")
     assert await pending(bot) == {NudgeKind.DID_HE_REPLY}
     return await bot.journey()
@@ -102,10 +66,10 @@ async def test_an_old_or_forged_undo_button_changes_nothing(bot: Harness) -> Non
     await bot.send("he replied!!")
     n = (await bot.journey()).undo_count
     await bot.send("thanks")  # she carried on: the undo is no longer the very next step
-    assert "earlier step" in await press_data(bot, f"u:{n}")
+    assert "earlier step" in await bot.press_data(f"u:{n}")
     assert await bot.stage() is Stage.DISCUSS
-    assert "earlier step" in await press_data(bot, "u:987")
-    await press_data(bot, "u:not-a-number")
+    assert "earlier step" in await bot.press_data("u:987")
+    await bot.press_data("u:not-a-number")
     assert "recognise" in bot.request.of("answerCallbackQuery")[-1].params["text"]
     assert await bot.stage() is Stage.DISCUSS
 
@@ -124,7 +88,7 @@ async def test_his_no_is_sent_with_care_then_lifted_by_no(bot: Harness) -> None:
 
 
 async def test_a_correction_is_not_read_as_the_same_care_again(bot: Harness) -> None:
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     await bot.send("he hit me")
     assert (await bot.journey()).unsafe
     said = await bot.send("no wait, i didn't say that, he never hurt me")
@@ -134,13 +98,13 @@ async def test_a_correction_is_not_read_as_the_same_care_again(bot: Harness) -> 
 
 
 async def test_yes_keeps_the_care_and_the_undo_is_gone(bot: Harness) -> None:
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     await bot.send("he blocked me everywhere")
     n = (await bot.journey()).undo_count
     await bot.press("Yes")
     j = await bot.journey()
     assert j.he_said_no and j.undo is None
-    assert "earlier step" in await press_data(bot, f"u:{n}")
+    assert "earlier step" in await bot.press_data(f"u:{n}")
     assert (await bot.journey()).he_said_no
 
 
@@ -176,7 +140,7 @@ async def test_back_re_asks_the_previous_question_and_the_new_answer_counts(bot:
 
 
 async def test_every_intake_fact_can_be_changed_in_settings(bot: Harness) -> None:
-    await seed(bot, at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 10, 30, tzinfo=UTC)))
+    await bot.seed(at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 10, 30, tzinfo=UTC)))
     said = await bot.send("/settings")
     assert "His reason: not given" in said
     await bot.press("His reason")
@@ -203,7 +167,7 @@ async def test_every_intake_fact_can_be_changed_in_settings(bot: Harness) -> Non
 
 
 async def test_his_no_outlives_reset_and_only_his_reaching_out_reopens(bot: Harness) -> None:
-    await seed(bot, at(Stage.RECONNECT))
+    await bot.seed(at(Stage.RECONNECT))
     await bot.send("he blocked me everywhere")
     await bot.press("Yes")
     await bot.send("/reset")
@@ -222,7 +186,7 @@ async def test_his_no_outlives_reset_and_only_his_reaching_out_reopens(bot: Harn
 
 
 async def test_a_court_order_never_reopens_and_says_contact_is_a_legal_risk(bot: Harness) -> None:
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     said = await bot.send("there is a restraining order against me")
     assert "legal risk" in said
     await bot.press("Yes")
@@ -255,8 +219,7 @@ async def test_after_a_crisis_her_next_words_are_heard_not_stored_as_an_answer(b
 
 
 async def test_self_work_prompts_resume_after_the_crisis_check_in(bot: Harness) -> None:
-    await seed(
-        bot,
+    await bot.seed(
         at(Stage.NO_CONTACT, last_contact_at=datetime(2026, 11, 1, tzinfo=UTC)),
         (Timer(NudgeKind.SELF_WORK, datetime(2026, 11, 2, 18, 0, tzinfo=UTC)),),
     )

@@ -13,8 +13,8 @@ import pytest
 from bot.chart import axis_dates
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
-from coach.vocabulary import Facts, Journey, Pace, Prefs, Stage
-from tests.bot.harness import Harness, make_harness
+from coach.vocabulary import Journey, Pace, Prefs, Stage
+from tests.bot.harness import Harness, at, make_harness
 
 
 async def to_no_contact(bot: Harness) -> None:
@@ -102,27 +102,15 @@ async def test_at_debug_her_words_and_his_name_stay_out_of_the_log(
     assert "Zebedee" not in logged and "my-private-words-5521" not in logged
 
 
-async def seed(bot: Harness, journey: Journey) -> None:
-    """She is already this far (the intake is tested elsewhere); the conversation below is real."""
-    async with bot.store.transaction() as tx:
-        await tx.users.touch(bot.user_id, bot.user_id, bot.clock.now)
-        await tx.journeys.save(bot.user_id, journey, bot.clock.now)
-
-
-def at(stage: Stage, **changes: object) -> Journey:
-    base = Journey(facts=Facts(his_name="Mark"), awaiting=None, started_at=datetime(2026, 9, 1, tzinfo=UTC))
-    return base.evolve(stage=stage, stage_since=datetime(2026, 10, 20, tzinfo=UTC), **changes)
-
-
 async def test_draft_review_advice_names_him_without_placeholders(bot: Harness) -> None:
-    await seed(bot, at(Stage.RECONNECT, unanswered=1, last_text_at=datetime(2026, 11, 1, tzinfo=UTC)))
+    await bot.seed(at(Stage.RECONNECT, unanswered=1, last_text_at=datetime(2026, 11, 1, tzinfo=UTC)))
     said = await bot.send("/check hey, how are you doing?")
     assert "Give him a couple of days" in said
     assert "{" not in said
 
 
 async def test_good_to_send_does_not_offer_to_write_it_unsent(bot: Harness) -> None:
-    await seed(bot, at(Stage.RECONNECT))
+    await bot.seed(at(Stage.RECONNECT))
     said = await bot.send("/check hey, how have you been?")
     assert "Good to send" in said
     labels = [label for label, _ in bot.buttons()]
@@ -132,7 +120,7 @@ async def test_good_to_send_does_not_offer_to_write_it_unsent(bot: Harness) -> N
 
 
 async def test_what_he_is_into_is_turned_into_a_phrase_and_memories_are_counted(bot: Harness) -> None:
-    await seed(bot, at(Stage.REKINDLE))
+    await bot.seed(at(Stage.REKINDLE))
     said = await bot.send("/memory")
     assert "No memories saved yet" in said
     await bot.send("our road trip to the coast")  # the /memory menu waits for the memory itself
@@ -149,7 +137,7 @@ async def test_what_he_is_into_is_turned_into_a_phrase_and_memories_are_counted(
 
 
 async def test_the_second_text_is_not_called_unanswered_and_no_stale_did_he_reply(bot: Harness) -> None:
-    await seed(bot, at(Stage.DISCUSS))
+    await bot.seed(at(Stage.DISCUSS))
     said = await bot.send("I texted him")
     assert "couple of days" in said
     bot.clock.advance(days=1, hours=23)
@@ -162,7 +150,7 @@ async def test_the_second_text_is_not_called_unanswered_and_no_stale_did_he_repl
 
 
 async def test_help_me_answer_after_moving_on_when_he_reaches_out(bot: Harness) -> None:
-    await seed(bot, at(Stage.MOVING_ON))
+    await bot.seed(at(Stage.MOVING_ON))
     said = await bot.send("he texted me out of the blue")
     assert "reached out" in said
     said = await bot.press("Help me answer")
