@@ -1,17 +1,20 @@
-"""Free text to an `Intent`: normalisation, then safety rules in priority order, then weighted patterns.
+"""Free text to an `Intent`: her words normalised, then two readers (see `read`).
 
 A message is first normalised (accents folded, lowercase, curly quotes straightened, apostrophes dropped so
 "don't" and "dont" read alike, "sooo" squeezed, chat slang such as "u", "wanna", "rn" expanded, "my ex
-boyfriend" and a capitalised name in front of a verb read as "he"). Three safety checks then run on the whole
-text, in order, and the first that matches decides: crisis, unsafe, he_said_no. A miss there costs far more
-than a false alarm, so these patterns lean towards recall and are grouped by kind of wording (crisis:
-preparations, methods, passive wishes, slang; unsafe: violence, injuries, threats, stalking, control, fear;
-he_said_no: blocked, asked in any words, the law, a new partner), each also in es/pt/fr/de/it/ru. Everything
-else is scored: a quoted or colon-introduced draft is cut out of the message first (so "should I send 'I miss
-you'" is about a draft, not about missing him), each intent has a few weighted
-patterns, the weights of the matching ones add up and the best total wins, with ties broken by the order of
-`_ORDER`. Short greetings and acknowledgements are small talk; nothing matched is `other`. Patterns are
-compiled at import; a typical call costs about 0.2 ms and never raises.
+boyfriend" and a capitalised name in front of a verb read as "he"). Then:
+
+- exact rules decide what must be exact: a plain safety statement (the reviewed list in
+  coach/reading/data/plain_safety.tsv) outside a frame of negation, joke, supposition or someone else's story;
+  an empty or emoji-only message; a script the readers do not know;
+- the trained reader (coach.reading) reads everything else: the words, a sentence embedding, and what the broad
+  safety patterns below and a few exact signs (a quoted draft, a command, greetings) found, as features.
+
+The broad safety patterns lean towards recall and are grouped by kind of wording (crisis: preparations, methods,
+passive wishes, slang; unsafe: violence, injuries, threats, stalking, control, fear; he_said_no: blocked, asked in
+any words, the law, a new partner), each also in es/pt/fr/de/it/ru. They no longer decide alone: jokes and
+negations set them off too, so the trained reader weighs them. `asks_for_manipulation` spots a request to play
+him (jealousy, guilt, lies, tests, pressure, surveillance). Nothing here raises.
 """
 
 from __future__ import annotations
@@ -148,6 +151,11 @@ _SLANG = {
     "okey": "ok",
     "okk": "ok",
     "hmu": "hit me up",
+    # "he'd prefer", "they'd rather": the 'd that says what he wants (after apostrophes are dropped)
+    "hed": "he would",
+    "shed": "she would",
+    "theyd": "they would",
+    "youd": "you would",
 }
 
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
@@ -723,371 +731,8 @@ def _cut_draft(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Scored intents: (intent, weight, patterns). Weights say how sure a pattern is on its own; a stronger
-# signal (a negated reply, a draft) outweighs a weaker one that often shares the message.
-
-_T = (
-    r"(?:text|call|messag|contact|reach|dm|snap|facetim|email|writ|send|tell|talk|answer|repl|voice ?note)\w*"
-)
-
-_RULES_SOURCE: list[tuple[Intent, float, list[str]]] = [
-    (
-        Intent.CHECK_DRAFT,
-        3.0,
-        [
-            r"\b(?:should|can|could|do|would|may) i (?:\w+ )?(?:send|text|go with) (?:him |her |them )?"
-            r"(?:this|that|it)\b",
-            r"\bis (?:this|that) (?:\w+ )?(?:ok|good|fine|too much|alright|needy|weird|cringe|desperate|"
-            r"acceptable|bad|okay|appropriate|pushy|clingy)\b",
-            r"\brate (?:my|this)\b|\bcheck (?:my|this|the) (?:\w+ )?(?:text|message|draft|reply)\b|\bcheck this\b",
-            r"\b(?:my|this|the|a) draft\b|\b(?:thinking|thought) (?:of|about) sending\b|\bthoughts on sending\b",
-            r"\b(?:does|did|would) (?:this|it|that) (?:\w+ )?(?:sound|seem|look|read|come across)\b|\bhow does "
-            r"(?:this|it|that) (?:sound|look|read)\b",
-            r"\b(?:good|bad) idea to send\b|\bbefore i (?:hit )?send\b|\bbefore sending\b|\bi wrote this\b",
-            r"\btell me if (?:its|this is|it s) ok\b|\bwhat do you think (?:of|about) (?:this|my|sending)\b",
-            r"\b(?:ok|okay|good|fine|weird|too much|cringe|needy|alright|a good idea|a bad idea) (?:\w+ )?"
-            r"(?:to send|if i (?:send|text|say|write))\b(?! (?:him |her |them )?(?:now|tonight|today|again|"
-            r"first|yet|back|at all)?$)",
-        ],
-    ),
-    (
-        Intent.CHECK_DRAFT,
-        1.5,
-        [
-            r"\b(?:good|bad) idea\b|\b(?:is|be|sound|sounds) (?:\w+ )?too much\b|\bthoughts\b|\byes or no\b|"
-            r"\bsend or (?:no|not)\b|\bverdict\b|\blook at my (?:text|message)\b|\bmy (?:text|message)$",
-        ],
-    ),
-    (
-        Intent.ASK_SUGGESTION,
-        3.0,
-        [
-            r"\bwhat (?:should|do|can|could|would|shall|might) i (?:even |possibly )?(?:text|say|write|send|reply|"
-            r"respond|answer|message|tell|put|open with|start with)\b",
-            r"\bwhat (?:would|could|might) be (?:a )?(?:good|nice|best|right|the best) (?:\w+ )?(?:thing|way|"
-            r"text|message|line|words?)\b",
-            r"\b(?:what|how) to (?:say|text|write|send|reply|respond|answer|word|phrase|start|open|begin)\b",
-            r"\b(?:give|send|write|suggest|need|want|got|have|get) (?:me )?(?:a |some |an |any |few |a few |a "
-            r"couple |\d+ |two |three |more |other |different )*(?:good |casual |cute |short |funny |opening |first )?(?:text|message|line|lines|"
-            r"opener|openers|idea|ideas|suggestion|suggestions|options|something|words)\b(?! from)",
-            r"\bsuggest(?!ed)\w*|\bideas? (?:for|on|of)\b|\bopeners?\b|\bopening lines?\b|\bice ?breaker\b",
-            r"\bhow (?:do|should|can|could|would|shall|to) i (?:even )?(?:start|begin|open|word|phrase|respond|"
-            r"reply|answer|approach|break the ice|say|text|ask|bring up|tell|write|reach out)\b",
-            r"\bhelp me (?:\w+ )?(?:word|write|phrase|figure out what|reply|respond|draft|come up|with (?:a|my|"
-            r"the|what) (?:text|message|reply)|say|text)\b",
-            r"\b(?:first|good) (?:text|message)\b|\bway to (?:say|start|open|reach|text|begin|tell|ask|word)\b",
-            r"\b(?:dont know|not sure|no idea|unsure|clue) (?:\w+ )?what to\b",
-        ],
-    ),
-    (
-        Intent.URGE_TO_CONTACT,
-        2.5,
-        [
-            rf"\b(?:want|wants|wanting|wanna|need|dying|tempted|itching|desperate|urge|aching|craving|about|"
-            rf"close|ready|trying not|impulse)(?: so (?:bad|badly|much))?(?: to)? (?:just |really |so |go |finally )?"
-            rf"(?:{_T}|see|hear|like|comment|show up|drive|go (?:to|over|see)|run to|knock)\b",
-            rf"\b(?:going|gonna) to (?:just )?(?:\w+ and )?(?:{_T}|see|drive|go over|show up)\b",
-            r"\b(?:going to|gonna|about to|might|will|ll|close to|want to) (?:\w+ )?(?:cave|give in|slip|"
-            r"relapse)\b|\bdont let me\b",
-            rf"\b(?:should|can|could|may) i (?:just |maybe |at least )?(?:{_T}|see|go see|break)\b",
-            rf"\b(?:cant|can not|cannot|trying not to|trying to not|struggling not to|resist\w*|hard not to|stop "
-            rf"myself from|cant stop myself from)(?: \w+){{0,2}} (?:{_T}|contact|see|call)\b",
-            r"\bstop me\b|\bso tempted\b|\btemptation\b|\b(?:thumb|finger)s? (?:\w+ ){0,2}(?:on|over|hovering)\b",
-            r"\bkeep (?:opening|typing|writing|drafting|checking|looking at|almost|going to)\b",
-            r"\b(?:number|name|chat|message) (?:\w+ )?(?:typed|pulled up|open|ready)\b|\btyped (?:it )?(?:in|out)\b",
-            r"\b(?:going to|gonna|want to|about to|might|will|tempted to|close to|thinking about|thinking of) "
-            r"break(?:ing)? (?:the )?no contact\b",
-            r"\bcant (?:hold on|hold out|hold back|take (?:it|this)|do this|stand (?:it|this|the))\b",
-        ],
-    ),
-    (
-        Intent.I_CONTACTED_HIM,
-        2.5,
-        [
-            r"\bi (?:\w+ (?:and|then) )?(?:just |finally |already |also |accidentally |actually |then |kinda |"
-            r"kind of |ended up |went ahead and |totally |stupidly |drunk |literally )*(?:texted|messaged|called|"
-            r"rang|dmd|emailed|snapchatted|snapped|facetimed|sent|wrote to|wrote him|reached out|contacted|left "
-            r"(?:him |her |them )?a (?:voicemail|voice ?note|message|comment)|commented|replied to (?:his|her)|"
-            r"answered (?:his|her)|broke (?:the )?no contact|slipped|caved|messed up and|gave in|called him)\b",
-            r"^(?:ok |so |just |done |well |yes |yep |update |i )*(?:sent|texted|messaged|called|dmd|emailed)\b",
-            r"\b(?:slipped|caved|gave in|relapsed|broke no contact)\b|\b(?:and|then) (?:then )?(?:texted|"
-            r"messaged|called|dmd|emailed|sent) (?:him|her|them|my ex)\b|\bi (?:\w+ )?liked (?:his|her|their) "
-            r"(?:pic|post|photo|story|picture|tweet|video)\b",
-        ],
-    ),
-    (
-        Intent.HE_REPLIED,
-        3.0,
-        [
-            r"\b{HE} (?:just |finally |actually |already |has |had |immediately |quickly |eventually |really |"
-            r"even |did )*(?:replied|replies|reply|responded|responds|answered|answers|wrote back|wrote me back|"
-            r"texted back|texted me back|text back|text me back|messaged back|messaged me back|called back|"
-            r"called me back|got back to me|replied back|hit me back|rang me back|sent one back|answered back)\b",
-            r"\b(?:got|received|have|had|finally) (?:a |an |his |her )?(?:reply|response|answer|text back|message "
-            r"back)\b",
-            r"\b(?:his|her|their) (?:reply|response|answer)\b|\bsent (?:me )?(?:a |an )?(?:reply|response|"
-            r"answer)\b",
-            r"\b{HE} said (?:no worries|no problem|its (?:fine|ok)|thanks|thank you|sure|yes|ok|cool)\b|"
-            r"\b{HE} said (?:hi|hey|hello) back\b|\b{HE} (?:liked|hearted|loved|reacted to) my (?:text|message)\b",
-        ],
-    ),
-    (
-        Intent.HE_REPLIED,
-        1.0,
-        [
-            r"\b(?:{HE} (?:\w+ )?|and )(?:asked (?:me|about|how|if|what|why)|said (?:hi|hey|hello))\b",
-            r"\b(?:reply|replied|response|answered)\b",
-        ],
-    ),
-    (
-        Intent.NO_REPLY,
-        4.0,
-        [
-            r"\b{HE} (?:\w+ ){0,3}(?:hasnt|has not|havent|didnt|did not|doesnt|does not|never|wont|isnt|is not|"
-            r"not|still hasnt|still not)(?: \w+)? (?:replied|reply|replying|respond\w*|answer\w*|text\w* "
-            r"(?:me )?back|messag\w* (?:me )?back|wrote back|write back|written back|call\w* (?:me )?back|got "
-            r"back|get back to me|gotten back|pick\w* up|said anything|say anything|said a word|opened)\b",
-            r"\b(?:didnt|hasnt|never|not|havent) (?:\w+ )?(?:replied|reply|respond|responded|answer|answered|"
-            r"text back|texted back|write back|wrote back|get back to me|got back to me|pick up|picked up|heard "
-            r"back|heard from)\b",
-            r"\bno (?:reply|response|answer|text back|word|reaction|message back|news)\b",
-            r"\bleft (?:me )?on (?:read|seen|delivered)\b|\bon read\b|\bseen ?zoned\b|\bghost\w*|"
-            r"\bignor\w* (?:all )?(?:of )?(?:me|my)\b|\bcrickets\b|\bradio silence\b|\bsilence from\b",
-            r"\bnothing (?:from {HIM}|yet|since|back|at all)\b|\band nothing\b|\bstill nothing\b|^nothing$",
-            r"\bstill waiting (?:for|on) (?:a |an |his |her )?(?:reply|answer|response|him|text)\b",
-        ],
-    ),
-    (
-        Intent.HE_REACHED_OUT,
-        3.0,
-        [
-            r"(?<!\bif )(?<!\bwhen )(?<!\bin case )(?<!\bbefore )(?<!\bunless )"
-            r"\b{HE} (?:\w+ ){0,2}(?:texted|texts|messaged|messages|called|calls|rang|dmd|emailed|snapchatted|"
-            r"snapped|facetimed|wrote|sent|reached out|contacted|slid into|hit me up|left me|liked|commented on|"
-            r"followed me|messaged me|wrote me)\b(?! (?:me )?back)(?! (?:me )?first (?:and )?back)",
-            r"\band (?:then )?(?:texted|messaged|called|dmd|emailed|wrote) me\b",
-            r"\bguess who (?:just )?(?:texted|called|messaged|dmd|reached out|wrote|emailed)\b",
-            r"\bout of (?:nowhere|the blue)\b|\b(?:texted|messaged|called|dmd|reached out to|contacted|emailed) "
-            r"me first\b|\b{HE} (?:\w+ ){0,2}first\b",
-        ],
-    ),
-    (
-        Intent.WE_MET,
-        3.0,
-        [
-            r"\bwe (?:\w+ ){0,2}(?:met|hung out|hang out|grabbed|saw each other|caught up|danced|kissed|walked|"
-            r"watched|talked in person|spent (?:the|some) (?:day|night|evening|afternoon|time)|went (?:out|on a "
-            r"date|for|to)|(?:had|got) (?:a |some )?(?:coffee|lunch|dinner|drinks|drink|food|date|walk|talk|"
-            r"breakfast|brunch|picnic|movie))\b",
-            r"\b(?:the|our|my|a|coffee|dinner|lunch|first) date (?:\w+ )?(?:was|went|is over|happened|today|"
-            r"yesterday|last night)\b|\bafter (?:the|our) date\b|\bwe spent\b",
-            r"\b(?:saw|seen|ran into|bumped into|met|meeting|run into|spotted|visited) {HIM}\b",
-            r"\b(?:coffee|lunch|dinner|drinks|breakfast|brunch|a walk|a movie|the movies|the day|the night) "
-            r"with {HIM}\b|\bspent (?:\w+ ){0,2}with {HIM}\b|\b(?:drove|walked|took|drive|dropped) me home\b|"
-            r"\bwe (?:talked|chatted|spoke) (?:for|at|all|in person|over|face)\b(?! the phone)",
-            r"\b(?:had|grabbed|got) (?:\w+ ){0,2}with {HIM}\b|\b{HE} (?:came|stopped|dropped) (?:over|by)\b",
-            r"\bjust (?:got|came) (?:back|home) from (?:seeing|meeting|our|the|a|his)\b|\band we (?:talked|chatted|"
-            r"spoke)\b",
-        ],
-    ),
-    (
-        Intent.BACK_TOGETHER,
-        4.0,
-        [
-            r"\b(?:were|we are|we got|we re|we|got|are|getting|officially|its|and|finally|been) (?:officially |finally "
-            r"|so |now |actually |really )?back (?:together|on)\b",
-            r"\b(?:dating|together|a couple|official|exclusive|seeing each other|a thing|an item) again\b",
-            r"\bwe(?:re| are)? (?:\w+ )?together (?:now|again)\b|\bmade it official\b|\bits official\b|"
-            r"\b(?:were|we are|we re) (?:\w+ )?(?:official|trying again|giving it another)\b",
-            r"\b(?:took|take) (?:me|him|her|them) back\b|\b(?:be|am) (?:his|her) (?:girlfriend|boyfriend) again\b",
-            r"\bwe (?:\w+ )?(?:decided|agreed|are going|re going|going) to (?:give it|try) (?:again|another)\b|"
-            r"\bgive (?:it|us) another (?:shot|try|go|chance)\b",
-        ],
-    ),
-    (Intent.BACK_TOGETHER, 2.0, [r"\bwants me back\b|\bi said yes\b|\bit worked\b|\bwe reconciled\b"]),
-    (
-        Intent.FEELING_DOWN,
-        2.0,
-        [
-            r"\bmiss(?:ing)? (?:\w+ ){0,2}(?:him|her|them|his|her|us|my ex|the way|our|having|everything|him so)\b",
-            r"\b(?:lonely|alone|cry|crying|cried|tears|sad|sadness|depressed|depressing|depression|heartbroken|"
-            r"heartbreak|broken|hurts|hurting|pain|empty|numb|miserable|awful|terrible|horrible|upset|devastated|"
-            r"anxious|anxiety|panic|lost|hopeless|worthless|pointless|sucks|struggling|ruined|regret|blame myself|"
-            r"my fault|reminds me|broke down|breakdown|hate myself|gutted|wrecked|shattered|low|down|hard|rough|"
-            r"tough|exhausted|unbearable|crushed|sobbing|lonelier|jealous of|blam\w* myself|killing me|a mess|"
-            r"sleep all day|stay in bed|get out of bed)\b",
-            r"\b(?:crap|shit|garbage|worse|worst|not ok|not okay|not good|meh|blah|wreck)\b|\bnever (?:\w+ ){0,2}"
-            r"get over\b",
-            r"\b(?:thinking|think) about (?:him|her|them|us|my ex)\b|\bcant stop thinking\b|\b(?:cant|couldnt) "
-            r"(?:sleep|eat|focus|breathe)\b",
-        ],
-    ),
-    (
-        Intent.MOVING_ON,
-        3.0,
-        [
-            r"\bmov(?:e|ing) on\b|\blet(?:ting)? (?:him |her |them |it |this |us )?go\b|\b(?:im|i am|finally|"
-            r"totally|completely|so|getting|got|think im) over (?:it|him|her|them)\b",
-            r"\b(?:dont|do not|no longer) (?:want|need) to (?:chase|try|wait|fight for|do this|keep)\b|"
-            r"\bstop (?:the |this )?(?:coaching|program|bot)\b|\baccept\w* (?:that )?(?:its|it is|were) over\b",
-            r"\b(?:dont|do not|no longer) (?:want|need) (?:him|her|them|this|to get back|to be with|it)\b|"
-            r"\b(?:dont|do not) (?:\w+ ){0,3}want (?:this|him|her|them|it|any of this)(?: \w+)? anymore\b",
-            r"\bdecided (?:not to|to stop|to let|to move)\b|\bstop trying\b|\bdeserve better\b",
-            r"\b(?:met|meeting|seeing|dating|found|with) someone (?:new|else)\b|\bstop the program\b",
-            r"\bdone (?:with (?:him|her|them|this|trying|it)|chasing|trying)\b|^im done\b|\bim done (?:with|now)\b",
-            r"\bgiv(?:e|ing|en) up\b|\bgave up\b|\bmove forward\b|\b(?:should|need to|going to|will) leave (?:him|her|them) alone\b|\bi (?:\w+ )?blocked (?:him|her|them|my ex)\b|\bbetter off without (?:him|her|them)\b|\bchoos(?:e|ing) myself\b",
-            r"\bnot (?:going to|gonna) (?:try|chase|wait)\b|\bwalk away\b|\bclosure\b|\bquit (?:the|this)\b",
-        ],
-    ),
-    (
-        Intent.PROGRESS,
-        3.0,
-        [
-            r"\bwhere am i\b|\bwhat(?:s| is)? (?:\w+ )?next\b|\bnext step\b|\bprogress\b|\bstreak\b",
-            r"\b(?:what|which) (?:stage|step|phase|day|week|level|part)\b|\bhow many (?:days|weeks|more)\b",
-            r"\bdays? (?:left|remaining|to go|until|till|of no contact)\b|\bhow far\b|\bhow am i doing\b",
-            rf"\bwhen (?:can|could|should|do|will|may) i (?:\w+ )?(?:{_T}|see|break|start|stop)\b",
-            rf"\bwhen am i (?:allowed|able|supposed|ready)\b|\bam i allowed to (?:{_T})\b",
-            r"\bhow long (?:until|till|before|do i|left|is left|to go|have i|more|should i|must i|until i)\b",
-            rf"\b(?:is it|would it be|its) (?:\w+ )?(?:ok|okay|fine|alright|too soon|too early|allowed|time) "
-            rf"(?:if i|to|for me to) (?:\w+ )?(?:{_T})\b",
-            r"\bam i (?:done|close|almost|nearly|on track)\b|\bno contact (?:ends|over|end)\b|\bis it time\b|"
-            r"\bplan from here\b|\bgo from here\b|\bwhat do i do next\b|\bwhats the plan\b|\bwhens\b|"
-            r"\bnext check ?in\b|\bwhats left\b|\bwhat else (?:do|should) i\b|\bwhat should i (?:be )?doing\b|"
-            r"\bin the program\b",
-        ],
-    ),
-    (Intent.WE_MET, 2.0, [r"\bseeing {HIM}\b"]),
-    (Intent.WE_MET, 1.0, [r"\bat the (?:reunion|party|wedding|bar|event|concert|gym|funeral|office|club)\b"]),
-    (Intent.FEELING_DOWN, 1.0, [r"\bnew (?:girlfriend|boyfriend|partner|gf)\b"]),
-    (Intent.FEELING_DOWN, 2.0, [r"\b(?:hard|hurts|painful|sucks|killing me) (?:to see|seeing|watching)\b"]),
-    (Intent.HELP, 4.0, [r"\bwhat does (?:the )?\w+ (?:command |button )?do\b"]),
-    (Intent.MOVING_ON, 2.0, [r"\bfocus on (?:me|myself)\b|\bheal\b"]),
-    (Intent.PROGRESS, 1.5, [r"\bwhat now\b|\bwhat do i do now\b|\bnow what\b"]),
-    (
-        Intent.HELP,
-        3.0,
-        [
-            r"\bhow (?:does|do|will) (?:this|it|the (?:\w+ )?(?:bot|program|app|coaching|coach|thing)|you) work\b",
-            r"\bhow (?:this|it) works\b|\bwhat (?:can|do|will) you do\b|\bwhat (?:can|should) i ask\b|^help$",
-            r"\bcommands?\b|\bhow (?:do|can|to|should) (?:i |you )?(?:use|change|set|update|edit|reset|pause|"
-            r"resume|export|cancel|unsubscribe|restart|start over|mute|snooze|turn off|delete (?:my|all|"
-            r"everything|the)|stop (?:the|these|getting|the bot))\b",
-            r"^what is this\b|\bwhat (?:are|is) (?:you|this bot)\b|\bwho are you\b|\bare you (?:a |an )?(?:bot|"
-            r"real|human|person|therapist|ai|robot|counsellor|counselor)\b|\bwhat does this (?:\w+ )?do\b",
-            r"\b(?:my|the) data\b|\bprivacy\b|\bprivate\b|\btime ?zone\b|\bsettings\b|\breminders?\b|"
-            r"\bnotifications?\b|\bbuttons?\b|\bmenu\b|\bexplain\b|\binstructions\b|\btutorial\b|"
-            r"\bhow to use\b|\bhelp me understand\b|\bcan i (?:pause|change|stop|turn|delete|reset)\b|"
-            r"\bfeatures\b|\bthis (?:bot|app)\b|\bwhat (?:is|s) this for\b|\bquiet hours\b|\bnudges?\b|"
-            r"\bstop sending me\b|\bmessages? (?:me )?at night\b",
-        ],
-    ),
-    # Wider wording for the everyday events: each rule names a family of phrasings, not one message.
-    (
-        Intent.BACK_TOGETHER,
-        4.0,
-        [
-            r"\b(?:now|finally|officially) (?:we are|were|we re|were back) (?:\w+ )?(?:dating|together|a couple|"
-            r"official)\b|\b(?:a )?couple again\b|^(?:were|we are|we re) back\b|(?<!get )(?<!getting )(?<!go )(?<!going )(?<!be )(?<!come )(?<!not )\bback "
-            r"with (?:him|her|them)\b(?! "
-            r"(?:in|at|on)\b)|\b(?:hes|shes|he is|she is|theyre) (?:\w+ )?(?:my ex|my partner|my man) again\b|"
-            r"\brelationship status\b",
-        ],
-    ),
-    (
-        Intent.PROGRESS,
-        3.0,
-        [
-            r"\b(?:is it|are we at|am i at|is today) day \d+\b|\bhow much (?:more|longer)\b|\bwhen (?:does|do|will)"
-            r" (?:the )?(?:\w+ )?(?:part|stage|step|phase) (?:start|begin|come)\b|\b(?:can|may) i (?:\w+ )?(?:\w+ )?"
-            r"yet\b",
-        ],
-    ),
-    (
-        Intent.HELP,
-        3.0,
-        [
-            r"\bhelp me use\b|\b(?:what|which) (?:kind of |kinds of |sort of )?(?:stuff|things) (?:can|do|could) "
-            r"you\b|\bcan you help (?:me )?with\b|\breal person\b|\bor a bot\b|\b(?:erase|delete|remove|wipe) "
-            r"(?:my|all my|all of my) (?:info|information|data|account|history|messages)\b",
-        ],
-    ),
-    (
-        Intent.ASK_SUGGESTION,
-        3.0,
-        [
-            r"\bwhat (?:would|should|do) you (?:send|say|text|write|suggest)\b|\bwhat do i (?:\w+ )?(?:say|text|"
-            r"write|send)\b|\bversions? of\b|\b(?:best|perfect|right) (?:first )?(?:line|text|message|opener|"
-            r"words)\b|\bideas? (?:how|on how|about how)\b",
-        ],
-    ),
-    (Intent.ASK_SUGGESTION, 1.0, [r"\bwhat(?:s| is) a (?:good|nice|cute|casual) (?:text|message|line)\b"]),
-    (
-        Intent.URGE_TO_CONTACT,
-        3.5,
-        [
-            r"\btalk me out of\b|\bholding my phone\b|\b(?:strong|huge|big|overwhelming) (?:feeling|urge|need|"
-            r"pull)\b|\bhow (?:do )?i stop (?:it|myself|this)\b|\bunblock (?:him|her|them)\b|\bcant wait "
-            r"(?:any ?more|any longer)\b|\b(?:holding|took|hid|hiding|has|have) my phone so i (?:dont|wont|cant)\b",
-        ],
-    ),
-    (
-        Intent.NO_REPLY,
-        4.0,
-        [
-            r"\brang out\b|\bwent (?:straight )?to voicemail\b|\b(?:blue|two|grey|gray) ticks\b|\bsaid nothing\b|"
-            r"\b(?:zero|no) (?:reply|replies|response|responses|answer)\b",
-        ],
-    ),
-    (
-        Intent.HE_REACHED_OUT,
-        3.0,
-        [
-            r"\b(?:got|received|had|woke up to) (?:a |an )?(?:snap|text|message|call|dm|email|voice ?note|voicemail|"
-            r"missed call|like|comment) from {HIM}\b|\b(?:its|it was) {HIM} (?:asking|texting|calling|saying)\b",
-        ],
-    ),
-    (
-        Intent.MOVING_ON,
-        3.0,
-        [
-            r"\bclose (?:this|the|that) chapter\b|\bchoose me\b|\bnot getting back (?:with|together)\b|\bno more "
-            r"trying\b|\bready to (?:let go|move on|close)\b",
-        ],
-    ),
-    (Intent.FEELING_DOWN, 2.0, [r"\b(?:failure|heavy|a loser|useless|defeated|drained)\b"]),
-    (
-        Intent.I_CONTACTED_HIM,
-        2.5,
-        [r"\bi? ?voice ?noted (?:him|her|them)\b|\bsent (?:him|her|them) a voice ?note\b"],
-    ),
-    (Intent.WE_MET, 3.0, [r"\b{HE} was there\b.{0,30}\bwe (?:talked|chatted|spoke|danced|laughed)\b"]),
-]
-
-_RULES: list[tuple[Intent, float, re.Pattern[str]]] = [
-    (intent, weight, _compile(patterns)) for intent, weight, patterns in _RULES_SOURCE
-]
-_DRAFT_BONUS = 3.5
-
-# Ties go to the intent that comes first here: the more specific event before the more general one.
-_ORDER = (
-    Intent.BACK_TOGETHER,
-    Intent.NO_REPLY,
-    Intent.HE_REPLIED,
-    Intent.HE_REACHED_OUT,
-    Intent.CHECK_DRAFT,
-    Intent.ASK_SUGGESTION,
-    Intent.I_CONTACTED_HIM,
-    Intent.WE_MET,
-    Intent.URGE_TO_CONTACT,
-    Intent.MOVING_ON,
-    Intent.PROGRESS,
-    Intent.HELP,
-    Intent.FEELING_DOWN,
-    Intent.SMALL_TALK,
-    Intent.OTHER,
-)
-_RANK = {intent: i for i, intent in enumerate(_ORDER)}
+# Exact signs the trained reader is given as features: a draft quoted or introduced, a command named, a message
+# made only of greetings and thanks.
 
 _SMALL_WORDS = frozenset(
     """hi hey hello hiya heya yo sup howdy hola morning evening afternoon night good gm gn thanks thank you
@@ -1099,16 +744,6 @@ _SMALL_WORDS = frozenset(
 )
 _COMMAND = re.compile(r"(?:^|\s)/[a-z]{3,}\b")  # "what does /journal do": a question about the bot
 _SMALL_START = re.compile(r"^(?:hi|hey|hello|hiya|good (?:morning|evening|night)|thanks|thank you|ok|lol)\b")
-
-
-def _scores(frame: str) -> dict[Intent, float]:
-    scores: dict[Intent, float] = {}
-    for intent, weight, pattern in _RULES:
-        if pattern.search(frame):
-            scores[intent] = scores.get(intent, 0.0) + weight
-    if _DRAFT_MARK in frame.split() and not _ATTRIBUTED.search(frame):
-        scores[Intent.CHECK_DRAFT] = scores.get(Intent.CHECK_DRAFT, 0.0) + _DRAFT_BONUS
-    return scores
 
 
 def _small_talk(words: list[str]) -> bool:
@@ -1225,20 +860,22 @@ def model_input(text: str) -> tuple[str, tuple[str, ...]]:
     start = text[:_MODEL_CHARS]
     extra = _safety_hints(normalise(start), start)
     frame = normalise(_cut_draft(start))
-    extra += [f"rule:{intent.value}" for intent in _rule_scores(start, frame)]
+    extra += _exact_signs(start, frame)
     return frame, tuple(extra)
 
 
-def _rule_scores(text: str, frame: str) -> dict[Intent, float]:
+def _exact_signs(text: str, frame: str) -> list[str]:
     words = frame.split()
-    scores = _scores(frame)
-    if _COMMAND.search(text[:_SCORED_CHARS]):
-        scores[Intent.HELP] = scores.get(Intent.HELP, 0.0) + 3.0
+    signs = []
+    if _DRAFT_MARK in words and not _ATTRIBUTED.search(frame):
+        signs.append("draft")
+    if _COMMAND.search(text):
+        signs.append("command")
     if _small_talk(words):
-        scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 3.0
+        signs.append("small")
     elif len(words) <= 4 and _SMALL_START.match(frame):
-        scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 1.0
-    return scores
+        signs.append("greeting")
+    return signs
 
 
 # A message is read once per step, but `understand` and a retry may ask again; pure, so a few are remembered.
