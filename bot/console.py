@@ -56,7 +56,7 @@ class ConsoleChat:
         return path
 
     def _button_for(self, line: str) -> Button | None:
-        if line.isdigit() and 1 <= int(line) <= len(self._buttons):
+        if line.isascii() and line.isdigit() and 1 <= int(line) <= len(self._buttons):
             return self._buttons[int(line) - 1]
         folded = line.casefold()
         return next((b for b in self._buttons if b.label.casefold() == folded), None)

@@ -22,6 +22,7 @@ from coach.ports import HistoryKind, Store, Transaction
 from coach.suggest import suggest
 from coach.timing import deliverable_at
 from coach.vocabulary import (
+    Commanded,
     Effect,
     Event,
     Journey,
@@ -36,6 +37,17 @@ from coach.vocabulary import (
 log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 4096  # what Telegram itself allows in one message
+
+# C0 controls (but tab and newline) and DEL mean nothing in her words, and PostgreSQL refuses U+0000 in text.
+_CONTROLS = dict.fromkeys([*range(0, 9), *range(11, 32), 0x7F])
+
+
+def clean_text(text: str) -> str:
+    """Her words as they may be stored: no control characters, and no lone surrogates (not UTF-8 at all)."""
+    text = text.translate(_CONTROLS)
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +97,7 @@ class Coaching:
         return self._pace
 
     async def handle_text(self, user_id: int, chat_id: int, text: str) -> Outgoing:
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             return Outgoing([Reply(M.empty_message())])
         if len(text) > MAX_INPUT_CHARS:
@@ -94,7 +106,9 @@ class Coaching:
 
     async def handle_event(self, user_id: int, chat_id: int, event: Event, shown_as: str) -> Outgoing:
         """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
-        return await self._run(user_id, chat_id, None, event, shown_as)
+        if isinstance(event, Commanded) and event.arg:
+            event = replace(event, arg=clean_text(event.arg)[:MAX_INPUT_CHARS])
+        return await self._run(user_id, chat_id, None, event, clean_text(shown_as))
 
     async def _run(
         self, user_id: int, chat_id: int, text: str | None, event: Event | None, shown_as: str

@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from coach.ports import Entries, History, Journeys, Nudges, Users
 from storage.db import create_engine, create_inline_sqlite_engine, is_sqlite
@@ -27,6 +29,9 @@ from storage.repositories import (
     export_user,
     statements_for,
 )
+
+# How long a transaction waits for another process's write lock on a SQLite file (busy_timeout's old 5 s).
+LOCK_WAIT_S = 5.0
 
 
 class SqlTransaction:
@@ -96,8 +101,9 @@ class SqlStore:
     uses aiosqlite instead. Either way this store's SQLite transactions run one at a time: SQLite has one
     writer, and queueing here is cheaper than connections sleeping in its busy handler (which, inline, would
     stall the loop). The queue is shared by all stores on the same file in this process. So a transaction
-    must not open another in the same task; that is refused, not hung. Another *process* writing the file
-    is only waited for by busy_timeout (which, inline, blocks the loop meanwhile): one instance on SQLite.
+    must not open another in the same task; that is refused, not hung. Another *process* holding the file's
+    write lock is waited for at BEGIN IMMEDIATE with asyncio sleeps, so the loop keeps serving everyone else
+    meanwhile (see _begin_immediate). Still: one instance on SQLite.
     PostgreSQL uses the async engine and runs transactions concurrently.
     """
 
@@ -133,7 +139,7 @@ class SqlStore:
         # A plain connection in a transaction, not an ORM Session: nothing here uses the ORM, and the Session's
         # bookkeeping cost a quarter of the SQLite throughput.
         if self.sync_engine is not None:
-            with self.sync_engine.begin() as conn:
+            with self.sync_engine.connect() as conn, await _begin_immediate(conn):
                 tx = SqlTransaction(InlineConnection(conn))
                 yield tx
                 await tx.flush()
@@ -149,6 +155,21 @@ class SqlStore:
             self.sync_engine.dispose()
         if self.engine is not None:
             await self.engine.dispose()
+
+
+async def _begin_immediate(conn: Connection) -> RootTransaction:
+    """BEGIN IMMEDIATE (storage.db's begin hook), waiting for another process's write lock with asyncio sleeps,
+    not on the loop's thread, up to about LOCK_WAIT_S; then "database is locked" goes up."""
+    waited, delay = 0.0, 0.002
+    while True:
+        try:
+            return conn.begin()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or waited >= LOCK_WAIT_S:
+                raise
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.1)
 
 
 async def open_store(url: str) -> SqlStore:

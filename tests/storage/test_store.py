@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -27,6 +28,7 @@ from coach.vocabulary import (
     Stage,
     Timer,
 )
+from storage.db import INLINE_BUSY_TIMEOUT_MS
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import metadata
 from storage.store import SqlStore, open_store
@@ -634,7 +636,43 @@ async def test_one_pending_nudge_per_kind_is_enforced_by_the_schema(store: SqlSt
 async def test_sqlite_connections_are_tuned(store: SqlStore, backend: Backend) -> None:
     if backend.is_postgres:
         pytest.skip("SQLite pragmas")
-    expected = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1, "synchronous": 1}
+    # Inline, SQLite itself waits only briefly: the store waits for the lock (see the test below).
+    busy = INLINE_BUSY_TIMEOUT_MS if backend.inline_sqlite else 5000
+    expected = {"journal_mode": "wal", "busy_timeout": busy, "foreign_keys": 1, "synchronous": 1}
     async with store.transaction() as tx:
         found = {name: (await tx._conn.execute(text(f"PRAGMA {name}"))).scalar_one() for name in expected}
     assert found == expected
+
+
+async def test_a_database_locked_by_another_process_does_not_stall_the_loop(
+    store: SqlStore, backend: Backend
+) -> None:
+    if not backend.inline_sqlite:
+        pytest.skip("the inline SQLite engine runs on the loop's own thread")
+    await _new_user(store)
+    database = store.url.split("///", 1)[1]
+    other = sqlite3.connect(database, isolation_level=None)  # another process, as far as SQLite can tell
+    other.execute("BEGIN IMMEDIATE")
+    waiting = asyncio.Event()
+    ticks = 0
+
+    async def write() -> None:
+        waiting.set()
+        async with store.transaction() as tx:
+            await tx.users.set_active(ALICE, False)
+
+    async def meanwhile() -> None:
+        # Runs only if the loop is free while `write` waits for the lock; then lets the other writer go.
+        nonlocal ticks
+        await waiting.wait()
+        for _ in range(20):
+            await asyncio.sleep(0)
+            ticks += 1
+        other.execute("COMMIT")
+
+    await asyncio.gather(write(), meanwhile())
+    other.close()
+    assert ticks == 20
+    async with store.transaction() as tx:
+        user = await tx.users.get(ALICE)
+    assert user is not None and not user.active
