@@ -18,7 +18,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
 from bot.dispatcher import Dispatcher, DispatchLoop, NudgeSender
 from bot.llm_drafts import LLMConfig
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
+from bot.startup import check_bot_api, explain
 from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
 from bot.usecase import Coaching
 from coach.vocabulary import Pace
@@ -117,15 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, secrets=(settings.token,) if settings.token else ())
+    secrets = (settings.token,) if settings.token else ()
+    setup_logging(settings.log_level, secrets=secrets)
     pace = Pace(timedelta(seconds=settings.coach_day_seconds))
     try:
         if settings.token and not args.console:
+            asyncio.run(check_bot_api(settings))
             return run_telegram(settings, pace)
         return asyncio.run(run_console(settings, pace))
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
+        known = explain(exc, settings)
+        if known is not None:
+            # Our own sentence, never the exception's message (InvalidToken's holds the whole token).
+            print(redact(known, secrets), file=sys.stderr)
+            return 1
         log.error("Rekindle stopped: %s", type(exc).__name__, exc_info=exc)
         return 1
 
