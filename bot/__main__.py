@@ -6,8 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import sys
 import time
 from datetime import timedelta
@@ -19,17 +17,15 @@ from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
 from bot.dispatcher import Dispatcher, DispatchLoop, NudgeSender
 from bot.llm_drafts import LLMConfig
 from bot.logs import redact, setup_logging
+from bot.outbox import Postman, instance_name
 from bot.startup import check_bot_api, explain
 from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
 from bot.usecase import Coaching
 from coach.vocabulary import Pace
+from storage.db import is_sqlite
 from storage.store import SqlStore, open_store
 
 log = logging.getLogger("bot")
-
-
-def _claimer() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 async def open_coaching(settings: Settings, pace: Pace) -> tuple[SqlStore, Coaching]:
@@ -52,9 +48,11 @@ def start_nudges(
         sender,
         system_clock,
         rate_per_s=settings.nudge_rate,
-        claimer=_claimer(),
+        claimer=instance_name(),
         only_user=only_user,
         monotonic=time.monotonic,
+        shared_rate=not is_sqlite(settings.database_url),
+        outbox=Postman(store, sender, system_clock, claimer=instance_name()),
     )
     dispatch_loop = DispatchLoop(dispatcher, system_clock, application=application)
     coaching.on_timers_changed = dispatch_loop.poke

@@ -61,6 +61,10 @@ class ConsoleChat:
         folded = line.casefold()
         return next((b for b in self._buttons if b.label.casefold() == folded), None)
 
+    async def _answered(self, out: Outgoing) -> None:
+        self.render(out)
+        await self._coaching.shown(out)
+
     async def say(self, line: str) -> None:
         """One line she typed."""
         line = line.strip()
@@ -71,7 +75,7 @@ class ConsoleChat:
             if event is None:
                 return
             self._buttons = []
-            self.render(await self._coaching.handle_event(user, user, event, f"[{button.label}]"))
+            await self._answered(await self._coaching.handle_event(user, user, event, f"[{button.label}]"))
         elif line.startswith("/"):
             word, _, arg = line.partition(" ")
             try:
@@ -79,9 +83,9 @@ class ConsoleChat:
             except ValueError:
                 self.show(Reply(M.didnt_catch()))
                 return
-            self.render(await self._coaching.handle_event(user, user, Commanded(command, arg), word))
+            await self._answered(await self._coaching.handle_event(user, user, Commanded(command, arg), word))
         else:
-            self.render(await self._coaching.handle_text(user, user, line))
+            await self._answered(await self._coaching.handle_text(user, user, line))
 
     async def run(self, lines: asyncio.Queue[str | None]) -> None:
         print(M.console_banner(), file=self._out)

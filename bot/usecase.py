@@ -16,9 +16,10 @@ from bot.chart import journey_chart
 from bot.clock import Clock
 from bot.dispatcher import RenderResult
 from bot.llm_drafts import LLMConfig, llm_suggest
+from bot.outbox import HOLD_S
 from coach import program
 from coach.copy import messages as M
-from coach.ports import HistoryKind, Store, Transaction
+from coach.ports import HistoryKind, Queued, Store, Transaction
 from coach.suggest import suggest
 from coach.timing import deliverable_at
 from coach.vocabulary import (
@@ -71,6 +72,9 @@ class Outgoing:
     picture: Picture | None = None
     document: Document | None = None
     deleted: bool = False
+    # The replies as written to the outbox with the step: what the adapter sends (bot.outbox.Postman). Empty
+    # after /delete, whose one reply has nowhere left to be kept.
+    queued: list[Queued] = field(default_factory=list)
 
 
 class Coaching:
@@ -95,6 +99,21 @@ class Coaching:
     @property
     def pace(self) -> Pace:
         return self._pace
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    async def shown(self, out: Outgoing) -> None:
+        """An adapter that shows replies itself (the console) says so: they leave the outbox."""
+        if out.queued:
+            async with self._store.transaction() as tx:
+                for item in out.queued:
+                    await tx.outbox.sent(item.message_id, None)
 
     async def handle_text(self, user_id: int, chat_id: int, text: str) -> Outgoing:
         text = clean_text(text).strip()
@@ -147,6 +166,8 @@ class Coaching:
                     chart_data = (outcome.journey, changes, moods)
             for reply in out.replies:
                 await tx.history.add(user_id, now, HistoryKind.MESSAGE_OUT, reply.text)
+            ids = await tx.outbox.add(user_id, chat_id, out.replies, now, HOLD_S)
+            out.queued = [Queued(i, user_id, chat_id, r) for i, r in zip(ids, out.replies, strict=True)]
             if outcome.set_timers:
                 earliest = min(t.due_at for t in outcome.set_timers)
         if chart_data is not None:
@@ -223,12 +244,11 @@ class Coaching:
             return RenderResult.dropped()
         return RenderResult.sending(outcome.replies[0], kind)
 
-    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime, tx: Transaction) -> None:
         """After Telegram accepted the nudge: run the timer's step for real and save what it changed (a stage
-        move on day 21, the next daily prompt). The dispatcher records the message itself."""
-        async with self._store.transaction() as tx:
-            journey = await tx.journeys.load(user_id)
-            if journey is None:
-                return
-            outcome = program.step(journey, TimerFired(kind), now, self._pace)
-            await self._save(tx, user_id, journey, outcome, now)
+        move on day 21, the next daily prompt) in the dispatcher's transaction that records the message."""
+        journey = await tx.journeys.load(user_id)
+        if journey is None:
+            return
+        outcome = program.step(journey, TimerFired(kind), now, self._pace)
+        await self._save(tx, user_id, journey, outcome, now)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, RootTransaction
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from coach.ports import Entries, History, Journeys, Nudges, Users
+from coach.ports import Entries, History, Journeys, Nudges, Outbox, Users
 from storage.db import create_engine, create_inline_sqlite_engine, is_sqlite
 from storage.migrate import upgrade_to_head
 from storage.repositories import (
@@ -24,6 +24,7 @@ from storage.repositories import (
     SqlHistory,
     SqlJourneys,
     SqlNudges,
+    SqlOutbox,
     SqlUsers,
     delete_user,
     export_user,
@@ -48,6 +49,7 @@ class SqlTransaction:
         self.history: History = self._history
         self.entries: Entries = SqlEntries(conn, sql)
         self.nudges: Nudges = SqlNudges(conn, sql)
+        self.outbox: Outbox = SqlOutbox(conn, sql)
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """Everything held about her: user, journey, history, entries, nudges; JSON-ready."""

@@ -25,6 +25,7 @@ from coach.vocabulary import (
     Prefs,
     Pronoun,
     Question,
+    Reply,
     Stage,
     Timer,
 )
@@ -479,6 +480,7 @@ async def _fill_everything(store: SqlStore, user_id: int) -> None:
         await tx.nudges.apply(
             user_id, [Timer(NudgeKind.REACH_OUT, NOW + timedelta(days=1))], frozenset(), NOW
         )
+        await tx.outbox.add(user_id, user_id + 1000, [Reply("hi")], NOW, 30)
     async with store.transaction() as tx:
         due = await tx.nudges.claim_due(NOW, 10, "w")
         await tx.nudges.mark([d.nudge_id for d in due if d.user_id == user_id], NudgeStatus.SENT, NOW)
@@ -535,7 +537,7 @@ async def test_delete_everything_leaves_no_row_about_her(store: SqlStore) -> Non
     await _fill_everything(store, ALICE)
     await _fill_everything(store, BOB)
     before = await _all_rows(store.url)
-    assert {table for table, _ in _mentions(before, ALICE)} == set(metadata.tables)
+    assert {table for table, _ in _mentions(before, ALICE)} == set(metadata.tables) - {"send_slots"}
 
     async with store.transaction() as tx:
         await tx.history.add(ALICE, NOW, HistoryKind.MESSAGE_IN, "/delete")  # still buffered when deleting
@@ -544,7 +546,7 @@ async def test_delete_everything_leaves_no_row_about_her(store: SqlStore) -> Non
 
     after = await _all_rows(store.url)
     assert _mentions(after, ALICE) == []
-    assert {table for table, _ in _mentions(after, BOB)} == set(metadata.tables)  # his rows are untouched
+    assert {table for table, _ in _mentions(after, BOB)} == set(metadata.tables) - {"send_slots"}  # his rows are untouched
     for table in metadata.tables:
         bobs = [r for r in before[table] if BOB in r.values()]
         assert len([r for r in after[table] if BOB in r.values()]) == len(bobs)
@@ -676,3 +678,66 @@ async def test_a_database_locked_by_another_process_does_not_stall_the_loop(
     async with store.transaction() as tx:
         user = await tx.users.get(ALICE)
     assert user is not None and not user.active
+
+
+# --- claims, the outbox and the shared send rate (issue 12) ---------------------------------------------
+
+
+async def test_only_the_claim_holder_may_mark_or_reschedule(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        await tx.nudges.apply(ALICE, [Timer(NudgeKind.SELF_WORK, NOW)], frozenset(), NOW)
+    async with store.transaction() as tx:
+        (due,) = await tx.nudges.claim_due(NOW, 10, "a")
+    async with store.transaction() as tx:
+        assert await tx.nudges.holds([due.nudge_id], "a")
+        assert not await tx.nudges.holds([due.nudge_id], "b")
+        assert await tx.nudges.mark([due.nudge_id], NudgeStatus.SENT, NOW, "b") == 0
+        await tx.nudges.reschedule(due.nudge_id, NOW + timedelta(hours=1), 1, "b")
+    async with store.transaction() as tx:
+        assert await tx.nudges.pending(ALICE) == []  # b's reschedule did nothing
+        assert await tx.nudges.mark([due.nudge_id], NudgeStatus.SENT, NOW, "a") == 1
+
+
+async def test_a_renewed_claim_is_not_stale(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        await tx.nudges.apply(ALICE, [Timer(NudgeKind.SELF_WORK, NOW)], frozenset(), NOW)
+    async with store.transaction() as tx:
+        (due,) = await tx.nudges.claim_due(NOW, 10, "a")
+    later = NOW + timedelta(minutes=10)
+    async with store.transaction() as tx:
+        await tx.nudges.renew_claims("a", later)
+    async with store.transaction() as tx:
+        assert await tx.nudges.release_stale_claims(later - timedelta(minutes=5)) == 0
+        assert await tx.nudges.holds([due.nudge_id], "a")
+
+
+async def test_send_slots_are_shared_and_spaced(store: SqlStore) -> None:
+    slots = []
+    for _ in range(3):
+        async with store.transaction() as tx:
+            slots.append(await tx.nudges.take_send_slot(NOW, 0.5))
+    assert slots == [NOW, NOW + timedelta(seconds=0.5), NOW + timedelta(seconds=1)]
+    async with store.transaction() as tx:
+        await tx.nudges.hold_send_slots(NOW + timedelta(seconds=30))
+        assert await tx.nudges.take_send_slot(NOW, 0.5) == NOW + timedelta(seconds=30)
+
+
+async def test_the_outbox_keeps_order_and_only_the_holder_finishes(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        ids = await tx.outbox.add(ALICE, 5, [Reply("one"), Reply("two")], NOW, 30)
+    assert ids == sorted(ids)
+    async with store.transaction() as tx:
+        assert await tx.outbox.claim_due(NOW, 10, "bg", 30) == []  # the handler's, for now
+        assert await tx.outbox.next_at() == NOW + timedelta(seconds=30)
+    async with store.transaction() as tx:
+        due = await tx.outbox.claim_due(NOW + timedelta(seconds=31), 10, "bg", 30)
+    assert [q.reply.text for q in due] == ["one", "two"]
+    async with store.transaction() as tx:
+        await tx.outbox.sent(ids[0], None)  # the handler lost it to the background pass
+        await tx.outbox.sent(ids[0], "bg")
+        await tx.outbox.retry(ids[1], NOW + timedelta(minutes=1), 1, "bg")
+    async with store.transaction() as tx:
+        assert await tx.outbox.next_at() == NOW + timedelta(minutes=1)
