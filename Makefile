@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/intents.py
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/nudges.py
+	$(BIN)/python bench/crash.py
 
 clean:
 	rm -rf $(VENV)

@@ -4,7 +4,8 @@ kill -9 again and again during a nudge burst, then counts what was lost and what
 For each database (SQLite in a temporary folder, and PostgreSQL when TEST_POSTGRES_URL answers, in a database of
 its own), N people are put in no contact with the daily self-work prompt due now. `python -m bot` runs against
 tests/fakes/bot_api.py as the Telegram server (COACH_DAY_SECONDS=3600, so the next prompt is an hour away). Each
-round starts the bot, waits until a random number of prompts went out, and kills it with SIGKILL. Between
+round starts the bot, waits until a random number of prompts went out, and kills it with SIGKILL at a random
+moment within the next two send slots (80 ms at NUDGE_RATE 25: a crash is not in step with the sends). Between
 rounds the claims of the killed process are released, as `stale_after` would after five minutes. After K
 crashes one last run sends the rest and is stopped cleanly. Then, from the server's log and the database:
 
@@ -131,6 +132,8 @@ def run(url: str, users: list[int], crashes: int, deadline: float, rng: random.R
             bot = BotProcess(env).start()
             try:
                 reached = wait_until(lambda: sum(prompts(api, wanted).values()) >= target, 60)  # noqa: B023
+                # A crash comes at any moment, not in step with the sends: somewhere in the next two slots.
+                time.sleep(rng.uniform(0.0, 0.08))
                 if reached and bot.pid is not None:
                     os.kill(bot.pid, signal.SIGKILL)
                     done += 1

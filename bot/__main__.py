@@ -19,7 +19,7 @@ from bot.llm_drafts import LLMConfig
 from bot.logs import redact, setup_logging
 from bot.outbox import Postman, instance_name
 from bot.startup import check_bot_api, explain
-from bot.telegram_app import COACHING_KEY, TelegramSender, build_application, register_commands
+from bot.telegram_app import COACHING_KEY, POSTMAN_KEY, TelegramSender, build_application, register_commands
 from bot.usecase import Coaching
 from coach.vocabulary import Pace
 from storage.db import is_sqlite
@@ -74,6 +74,10 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
         log.info("Rekindle is running on Telegram (one program day = %s)", pace.day)
 
     async def stopping(app: Any) -> None:
+        postman = app.bot_data.get(POSTMAN_KEY)
+        if postman is not None:
+            with contextlib.suppress(Exception):
+                await postman.settle()  # replies already sent are marked so, not sent again after a restart
         if "loop" in state:
             # The JobQueue has already shut down by now and took the pending job with it.
             with contextlib.suppress(Exception):

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # A background pass leaves a fresh reply alone this long: the handler is sending it.
 HOLD_S = 30.0
+# Sent replies are kept a day (a look at what went out), then forgotten: her history keeps the words.
+KEEP_SENT = timedelta(days=1)
 _MAX_TEXT = 4096
 
 
@@ -90,8 +92,10 @@ class Postman:
 
     async def run_due(self) -> int:
         """Sends what is left in the outbox and due; returns how many went."""
+        now = self._clock()
         async with self._store.transaction() as tx:
-            due = list(await tx.outbox.claim_due(self._clock(), self._batch, self._claimer, HOLD_S))
+            due = list(await tx.outbox.claim_due(now, self._batch, self._claimer, HOLD_S))
+            await tx.outbox.prune(now - KEEP_SENT)
         chats: dict[int, list[Queued]] = {}
         for item in due:
             chats.setdefault(item.chat_id, []).append(item)

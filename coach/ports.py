@@ -196,6 +196,10 @@ class Outbox(Protocol):
 
     async def next_at(self) -> datetime | None: ...
 
+    async def prune(self, before: datetime) -> None:
+        """Forgets sent and dropped replies older than `before` (her history keeps what was said)."""
+        ...
+
 
 class Transaction(Protocol):
     users: Users

@@ -751,6 +751,10 @@ class SqlOutbox:
         return value
 
 
+    async def prune(self, before: datetime) -> None:
+        await self._conn.execute(delete(OB).where(OB.c.status != self.QUEUED, OB.c.created_at < before))
+
+
 def _count(result: Result[Any]) -> int:
     rowcount: int | None = getattr(result, "rowcount", None)  # a CursorResult for UPDATE
     return int(rowcount or 0)
