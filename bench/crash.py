@@ -70,7 +70,8 @@ async def seed(url: str, users: list[int]) -> None:
             async with store.transaction() as tx:
                 await tx.users.touch(user, user, now - 3 * DAY)
                 await tx.journeys.save(user, journey, now)
-                await tx.nudges.apply(user, [Timer(NudgeKind.SELF_WORK, now - timedelta(seconds=1))], frozenset(), now)
+                due = [Timer(NudgeKind.SELF_WORK, now - timedelta(seconds=1))]
+                await tx.nudges.apply(user, due, frozenset(), now)
     finally:
         await store.close()
 

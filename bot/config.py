@@ -65,7 +65,9 @@ class Settings(BaseSettings):
             make_url(value).port  # noqa: B018 - parsing the port is what fails on "host:x/db"
         except (ArgumentError, ValueError):
             # Not the value itself: the URL may hold a password.
-            raise ValueError("is malformed (expected e.g. postgresql+asyncpg://user:password@host:5432/name)") from None
+            raise ValueError(
+                "is malformed (expected e.g. postgresql+asyncpg://user:password@host:5432/name)"
+            ) from None
         return value
 
     @property

@@ -407,7 +407,7 @@ class Dispatcher:
                 await self._take_shared_slot()
             if not await self._still_mine(rows):
                 # Deleted with her data (/delete) or taken over by another instance: not ours to send.
-                log.info("nudges %s of user %s are no longer ours: not sent", [r.nudge_id for r in rows], user_id)
+                log.info("nudges of user %s are no longer ours: not sent", user_id)
                 return _Outcome(_Done.DROPPED)
             try:
                 await self._sender.send(chat_id, reply)

@@ -66,7 +66,10 @@ class Postman:
         backoff_cap_s: float = 3600.0,
         max_attempts: int = 12,
         batch: int = 200,
+        on_retry: Callable[[datetime], None] | None = None,
     ) -> None:
+        # Wakes the dispatch loop for a retry sooner than its next pass (it polls at least once a minute).
+        self._on_retry = on_retry
         self._store = store
         self._sender = sender
         self._clock = clock
@@ -140,6 +143,8 @@ class Postman:
                             await tx.outbox.drop(item.message_id, claimer)
                         else:
                             await tx.outbox.retry(item.message_id, at, item.attempts + 1, claimer)
+            if later is not None and self._on_retry is not None:
+                self._on_retry(self._clock() + timedelta(seconds=later[0]))
         except Exception:
             # Sent but not marked: the background pass sends it again after HOLD_S (at least once).
             log.exception("could not record replies %s as sent", done)

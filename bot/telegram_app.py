@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -92,8 +93,12 @@ def _postman(context: ContextTypes.DEFAULT_TYPE) -> Postman:
     data = context.application.bot_data
     if POSTMAN_KEY not in data:
         coaching = _coaching(context)
+        def wake(at: datetime) -> None:
+            if coaching.on_timers_changed is not None:
+                coaching.on_timers_changed(at)
+
         data[POSTMAN_KEY] = Postman(
-            coaching.store, TelegramSender(context.bot), coaching.clock, claimer=instance_name()
+            coaching.store, TelegramSender(context.bot), coaching.clock, claimer=instance_name(), on_retry=wake
         )
     postman: Postman = data[POSTMAN_KEY]
     return postman

@@ -175,7 +175,9 @@ class Nudges(Protocol):
 
 
 class Outbox(Protocol):
-    async def add(self, user_id: int, chat_id: int, replies: Sequence[Reply], now: datetime, hold_s: float) -> list[int]:
+    async def add(
+        self, user_id: int, chat_id: int, replies: Sequence[Reply], now: datetime, hold_s: float
+    ) -> list[int]:
         """Queues replies in this transaction. A background sender leaves them alone for `hold_s` seconds (the
         handler sends them at once); returns their ids, in order."""
         ...
