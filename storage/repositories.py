@@ -7,6 +7,8 @@ the SQL. Everything returned is a coach.ports dataclass or a coach.vocabulary ty
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -675,17 +677,18 @@ class SqlOutbox:
             return []
         hold = now + timedelta(seconds=hold_s)
         ids: list[int] = []
-        for reply in replies:  # a few per update; RETURNING the id of each keeps them in order
-            buttons = [[[b.label, b.data] for b in row] for row in reply.buttons]
-            if self._raw is not None and self._hot is not None:
-                hot = self._hot
+        if self._raw is not None and self._hot is not None:
+            at, until = self._hot.time_in(now), self._hot.time_in(hold)
+            for reply in replies:  # a few per update; each one's id, in order
                 cursor = self._raw.execute(
                     "INSERT INTO outbox (user_id, chat_id, text, buttons, status, attempts, created_at, next_at)"
                     " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)",
-                    (user_id, chat_id, reply.text, hot.json_in(buttons), hot.time_in(now), hot.time_in(hold)),
+                    (user_id, chat_id, reply.text, _buttons_json(reply.buttons), at, until),
                 )
                 ids.append(int(cursor.lastrowid or 0))
-                continue
+            return ids
+        for reply in replies:
+            buttons = [[[b.label, b.data] for b in row] for row in reply.buttons]
             result = await self._conn.execute(
                 OB.insert()
                 .values(
@@ -753,6 +756,12 @@ class SqlOutbox:
 
     async def prune(self, before: datetime) -> None:
         await self._conn.execute(delete(OB).where(OB.c.status != self.QUEUED, OB.c.created_at < before))
+
+
+@functools.lru_cache(maxsize=512)
+def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
+    # The same few keyboards come back all the time (see bot.telegram_app.keyboard).
+    return json.dumps([[[b.label, b.data] for b in row] for row in rows], ensure_ascii=False)
 
 
 def _count(result: Result[Any]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 import weakref
 from collections.abc import AsyncIterator
@@ -166,8 +167,8 @@ async def _begin_immediate(conn: Connection) -> RootTransaction:
     while True:
         try:
             return conn.begin()
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig) or waited >= LOCK_WAIT_S:
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if "locked" not in str(getattr(exc, "orig", exc)) or waited >= LOCK_WAIT_S:
                 raise
         await asyncio.sleep(delay)
         waited += delay
