@@ -271,7 +271,7 @@ class Dispatcher:
         self._max_inline_wait_s = min(max_inline_wait_s, stale_after.total_seconds() / 2)
         # In flight, only what the rate needs (rate x a typical 100 ms round trip, plus one): a crash can
         # then repeat at most these few messages, each sent but not yet recorded.
-        self._concurrency = max(1, concurrency or math.ceil(rate_per_s * 0.1) + 1)
+        self._concurrency = max(1, concurrency or min(16, math.ceil(rate_per_s * 0.1) + 1))
         self._interval_s = 1.0 / rate_per_s
         # Several instances on one database take their send slots from one row there (PostgreSQL), so
         # NUDGE_RATE holds for all of them together.

@@ -247,6 +247,15 @@ class Statements:
         self.nudge_mark_many = update(N).where(many).values(status=bindparam("b_status"))
         self.nudge_mark_sent_one = self.nudge_mark_one.values(sent_at=_time("b_at"))
         self.nudge_mark_sent_many = self.nudge_mark_many.values(sent_at=_time("b_at"))
+        # The claim holder's own marks and checks, once or twice per nudge: built once.
+        held = (
+            N.c.id.in_(bindparam("ids", expanding=True)),
+            N.c.status == CLAIMED,
+            N.c.claimed_by == bindparam("claimer"),
+        )
+        self.nudge_mark_held = update(N).where(*held).values(status=bindparam("b_status"))
+        self.nudge_mark_held_sent = self.nudge_mark_held.values(sent_at=_time("b_at"))
+        self.nudge_holds = select(N.c.id).where(*held)
 
     def _build_claim(self, dialect: str) -> None:
         n = N.alias("n")
@@ -548,11 +557,11 @@ class SqlNudges:
             return 0
         timed = status in (NudgeStatus.SENT, NudgeStatus.MERGED)
         if claimer is not None:
-            values: dict[str, Any] = {"status": status.value, **({"sent_at": at} if timed else {})}
-            held = update(N).where(
-                N.c.id.in_(list(nudge_ids)), N.c.status == CLAIMED, N.c.claimed_by == claimer
-            )
-            return _count(await self._conn.execute(held.values(**values)))
+            held: dict[str, Any] = {"ids": list(nudge_ids), "claimer": claimer, "b_status": status.value}
+            if timed:
+                held["b_at"] = at
+            statement = self._sql.nudge_mark_held_sent if timed else self._sql.nudge_mark_held
+            return _count(await self._conn.execute(statement, held))
         params: dict[str, Any] = {"b_status": status.value, "b_at": at}
         if len(nudge_ids) == 1:
             statement = self._sql.nudge_mark_sent_one if timed else self._sql.nudge_mark_one
@@ -627,9 +636,7 @@ class SqlNudges:
 
     async def holds(self, nudge_ids: Sequence[int], claimer: str) -> bool:
         ids = list(nudge_ids)
-        found = await self._conn.execute(
-            select(N.c.id).where(N.c.id.in_(ids), N.c.status == CLAIMED, N.c.claimed_by == claimer)
-        )
+        found = await self._conn.execute(self._sql.nudge_holds, {"ids": ids, "claimer": claimer})
         return len(found.all()) == len(set(ids))
 
     async def take_send_slot(self, now: datetime, interval_s: float) -> datetime:
