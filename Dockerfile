@@ -19,4 +19,6 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER rekindle
 WORKDIR /home/rekindle
 VOLUME ["/data"]
+# Webhook mode (WEBHOOK_URL set) listens here; set WEBHOOK_LISTEN=0.0.0.0 in a container.
+EXPOSE 8080
 CMD ["python", "-m", "bot"]

@@ -26,9 +26,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/intents.py
+	$(BIN)/python bench/drafts.py
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/nudges.py
 	$(BIN)/python bench/crash.py
+	$(BIN)/python bench/webhook.py
 
 clean:
 	rm -rf $(VENV)

@@ -71,45 +71,107 @@ OWN_PART = (
 
 # The timed mix: (weight, category, texts). {name} is his name.
 MIX: tuple[tuple[int, str, tuple[str, ...]], ...] = (
-    (18, "small_talk", (
-        "hi", "hey", "thanks", "thank you so much", "good morning", "ok", "okay thanks", "lol",
-        "hello again", "good night", "hey coach", "you're sweet",
-    )),
-    (5, "progress", (  # each draws the /progress chart (about 0.1 s): kept to a realistic share
-        "how am I doing?", "how many days left?", "what's next?", "where am I at",
-        "how long until I can text him?", "what step am I on", "how far along am I",
-    )),
-    (10, "he_replied", (
-        "he replied!", "he texted me back", "{name} answered my message", "he wrote back!!",
-        "omg he replied to my text", "he messaged me first",
-    )),
-    (12, "urge", (
-        "I want to text him", "I really want to call him right now", "can I message him?",
-        "I'm so tempted to text {name}", "should I just call him", "I need to talk to him tonight",
-    )),
-    (20, "journal", (
-        "today I went for a run and felt better about things",
-        "I saw his friend at the cafe and it brought back a lot of memories, but I kept it together",
-        "work was busy so I didn't think about him much, which felt strange",
-        "I've been reading about attachment styles and I recognise myself in the anxious one",
-        "my sister says I seem calmer lately. I started painting again in the evenings",
-        "I cleaned out my closet and found the hoodie he left, I put it in a box for now",
-        "went to yoga, cooked dinner for myself, a good day overall",
-        "I keep replaying our last conversation in my head and wondering what I could have said",
-    )),
-    (12, "ask_suggestion", (
-        "what should I text him?", "what do I say to him?", "help me write a text to {name}",
-        "give me something to send him", "what could I text him", "any ideas what to message him?",
-    )),
-    (6, "check_draft", (
-        "is this ok to send: \"hey, hope your week is going well\"",
-        "can I send him 'hi, I saw a dog that looked just like Max today'",
-        "what do you think of \"hey stranger, how have you been?\"",
-    )),
-    (8, "feeling_down", (
-        "I miss him so much", "feeling really low today", "I cried all morning",
-        "I can't stop thinking about {name}", "today is hard",
-    )),
+    (
+        18,
+        "small_talk",
+        (
+            "hi",
+            "hey",
+            "thanks",
+            "thank you so much",
+            "good morning",
+            "ok",
+            "okay thanks",
+            "lol",
+            "hello again",
+            "good night",
+            "hey coach",
+            "you're sweet",
+        ),
+    ),
+    (
+        5,
+        "progress",
+        (  # each draws the /progress chart (about 0.1 s): kept to a realistic share
+            "how am I doing?",
+            "how many days left?",
+            "what's next?",
+            "where am I at",
+            "how long until I can text him?",
+            "what step am I on",
+            "how far along am I",
+        ),
+    ),
+    (
+        10,
+        "he_replied",
+        (
+            "he replied!",
+            "he texted me back",
+            "{name} answered my message",
+            "he wrote back!!",
+            "omg he replied to my text",
+            "he messaged me first",
+        ),
+    ),
+    (
+        12,
+        "urge",
+        (
+            "I want to text him",
+            "I really want to call him right now",
+            "can I message him?",
+            "I'm so tempted to text {name}",
+            "should I just call him",
+            "I need to talk to him tonight",
+        ),
+    ),
+    (
+        20,
+        "journal",
+        (
+            "today I went for a run and felt better about things",
+            "I saw his friend at the cafe and it brought back a lot of memories, but I kept it together",
+            "work was busy so I didn't think about him much, which felt strange",
+            "I've been reading about attachment styles and I recognise myself in the anxious one",
+            "my sister says I seem calmer lately. I started painting again in the evenings",
+            "I cleaned out my closet and found the hoodie he left, I put it in a box for now",
+            "went to yoga, cooked dinner for myself, a good day overall",
+            "I keep replaying our last conversation in my head and wondering what I could have said",
+        ),
+    ),
+    (
+        12,
+        "ask_suggestion",
+        (
+            "what should I text him?",
+            "what do I say to him?",
+            "help me write a text to {name}",
+            "give me something to send him",
+            "what could I text him",
+            "any ideas what to message him?",
+        ),
+    ),
+    (
+        6,
+        "check_draft",
+        (
+            'is this ok to send: "hey, hope your week is going well"',
+            "can I send him 'hi, I saw a dog that looked just like Max today'",
+            'what do you think of "hey stranger, how have you been?"',
+        ),
+    ),
+    (
+        8,
+        "feeling_down",
+        (
+            "I miss him so much",
+            "feeling really low today",
+            "I cried all morning",
+            "I can't stop thinking about {name}",
+            "today is hard",
+        ),
+    ),
 )
 
 
@@ -130,7 +192,12 @@ def intake_plan(n: int) -> Plan:
     last = ("Less than a week", "1-2 weeks", "2-3 weeks", "3 weeks or more")[(n // 4) % 4]
     city: tuple[str, str] = ("press", "Skip (use UTC)") if n % 9 == 0 else ("text", CITIES[n % len(CITIES)])
     steps: list[tuple[str, str]] = [
-        ("text", "/start"), ("text", name), ("press", ended), ("press", who), reason, ("press", talk),
+        ("text", "/start"),
+        ("text", name),
+        ("press", ended),
+        ("press", who),
+        reason,
+        ("press", talk),
     ]
     if talk == "No contact":
         steps.append(("press", last))
@@ -277,7 +344,9 @@ async def timed(
     wall = clock() - start
     without = sorted((x - d) * 1000 for x, d in zip(latencies, drawing, strict=True))
     charts = sum(d > 0 for d in drawing)
-    return Timing(len(updates), wall, sorted(x * 1000 for x in latencies), charts, sum(drawing), tuple(without))
+    return Timing(
+        len(updates), wall, sorted(x * 1000 for x in latencies), charts, sum(drawing), tuple(without)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -302,8 +371,11 @@ async def run_intake(
                 update = feeder.text(user_id, value)
             else:
                 last = shown.get(user_id)
-                buttons = {b["text"]: b["callback_data"] for row in (last or {}).get("reply_markup", {}).get(
-                    "inline_keyboard", []) for b in row}
+                buttons = {
+                    b["text"]: b["callback_data"]
+                    for row in (last or {}).get("reply_markup", {}).get("inline_keyboard", [])
+                    for b in row
+                }
                 if value not in buttons:
                     raise SystemExit(f"intake of user {n}: no button {value!r} (have {sorted(buttons)})")
                 update = feeder.press(user_id, last or {}, buttons[value])
@@ -341,7 +413,10 @@ async def bench_bot(tmp: Path, users: int, updates: list[dict[str, Any]], feeder
     try:
         intake = await run_intake(app, request, feeder, users)
         print(intake.line("bot intake (not in the final line)"))
-        print("  stages after intake:", ", ".join(f"{s}={c}" for s, c in sorted((await stages(store, users)).items())))
+        print(
+            "  stages after intake:",
+            ", ".join(f"{s}={c}" for s, c in sorted((await stages(store, users)).items())),
+        )
         clock.advance(days=4)  # a few days into the program: no contact counts down, some timers passed
         result = await timed(app, updates, chart)
         sent = Counter(c.method for c in request.calls)
@@ -356,7 +431,10 @@ async def bench_bot(tmp: Path, users: int, updates: list[dict[str, Any]], feeder
                 f"p99_ms={percentile(rest, 0.99):.3f}"
             )
         print("  api calls:", ", ".join(f"{m}={c}" for m, c in sorted(sent.items())))
-        print("  stages after run:", ", ".join(f"{s}={c}" for s, c in sorted((await stages(store, users)).items())))
+        print(
+            "  stages after run:",
+            ", ".join(f"{s}={c}" for s, c in sorted((await stages(store, users)).items())),
+        )
         return result
     finally:
         await app.shutdown()
@@ -382,7 +460,10 @@ async def bench_echo(updates: list[dict[str, Any]]) -> Timing:
     try:
         result = await timed(app, updates)
         print(result.line("echo"))
-        print("  api calls:", ", ".join(f"{m}={c}" for m, c in sorted(Counter(c.method for c in request.calls).items())))
+        print(
+            "  api calls:",
+            ", ".join(f"{m}={c}" for m, c in sorted(Counter(c.method for c in request.calls).items())),
+        )
         return result
     finally:
         await app.shutdown()

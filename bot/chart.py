@@ -6,12 +6,22 @@ import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from coach.copy.messages import STAGE_NAMES, STAGE_ORDER
 from coach.ports import StageChange
+from coach.timing import safe_zone
 from coach.vocabulary import Journey, Pace
 
 log = logging.getLogger(__name__)
+
+
+def axis_dates(journey: Journey, pace: Pace) -> Any:
+    """The time axis on her clock: the times in the database are UTC, the days she lived are hers."""
+    import matplotlib.dates as mdates
+
+    fmt = "%d %b" if pace.real_days else "%H:%M:%S"
+    return mdates.DateFormatter(fmt, tz=safe_zone(journey.prefs.timezone))
 
 
 def journey_chart(
@@ -63,7 +73,7 @@ def journey_chart(
             ax2.set_ylim(0.5, 5.5)
             ax2.set_yticks(range(1, 6))
             ax2.set_ylabel("mood (1-5)", color="#2980b9")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b" if pace.real_days else "%H:%M:%S"))
+        ax.xaxis.set_major_formatter(axis_dates(journey, pace))
         fig.autofmt_xdate()
         ax.set_title("Your journey")
         fig.tight_layout()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,100}$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook's secret_token allows
 
 
 class ConfigError(Exception):
@@ -29,12 +30,18 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///data/coach.db"
-    coach_day_seconds: float = Field(default=86400, gt=0, le=86400 * 7)
+    # Below one second a program day rounds to nothing (days left, day numbers): refuse it at startup.
+    coach_day_seconds: float = Field(default=86400, ge=1, le=86400 * 7)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     nudge_rate: float = Field(default=25, gt=0, le=30)
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -49,7 +56,21 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token (digits, a colon, then the secret)")
         return value
 
-    @field_validator("telegram_api_base_url", "llm_base_url")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            # Without it anyone who finds the URL could post updates in her name.
+            raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        return self
+
+    @field_validator("telegram_api_base_url", "llm_base_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/]+", value.strip()):
@@ -74,12 +95,17 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value().strip() if self.telegram_bot_token else None
 
+    @property
+    def secret(self) -> str | None:
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
+
 
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        variable = str(err["loc"][0]).upper() if err.get("loc") else "configuration"
+        variable = str(err["loc"][0]).upper() if err.get("loc") else ""
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise ConfigError(f"configuration error: {variable}: {message}") from None
+        where = f"{variable}: " if variable else ""  # a model check names its variable in the message
+        raise ConfigError(f"configuration error: {where}{message}") from None

@@ -27,15 +27,24 @@ class ConsoleChat:
         self._coaching = coaching
         self._out = out
         self._files_dir = files_dir
-        self._buttons: list[Button] = []
+        self._buttons: list[Button] = []  # the last reply's, numbered [1] [2] ...
+        self._nudge_buttons: list[Button] = []  # the last nudge's, lettered [a] [b] ...
 
     def show(self, reply: Reply, *, prefix: str = "") -> None:
         """Prints a reply; its buttons become the numbered choices for her next line."""
+        self._print(reply, prefix, self._buttons, [str(i) for i in range(1, 100)])
+
+    def show_nudge(self, reply: Reply) -> None:
+        """A nudge arrives between her lines: its buttons get letters, so "1" still means what she just read."""
+        self._print(reply, "(Rekindle) ", self._nudge_buttons, list("abcdefghijklmnopqrstuvwxyz"))
+
+    def _print(self, reply: Reply, prefix: str, keep: list[Button], keys: list[str]) -> None:
         print(f"\n{prefix}{reply.text}", file=self._out)
         buttons = [b for row in reply.buttons for b in row]
         if buttons:
-            self._buttons = buttons
-            print("  " + "   ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, 1)), file=self._out)
+            keep[:] = buttons
+            shown = "   ".join(f"[{k}] {b.label}" for k, b in zip(keys, buttons, strict=False))
+            print("  " + shown, file=self._out)
         self._out.flush()
 
     def render(self, out: Outgoing) -> None:
@@ -58,8 +67,11 @@ class ConsoleChat:
     def _button_for(self, line: str) -> Button | None:
         if line.isascii() and line.isdigit() and 1 <= int(line) <= len(self._buttons):
             return self._buttons[int(line) - 1]
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        if len(line) == 1 and line.lower() in letters[: len(self._nudge_buttons)]:
+            return self._nudge_buttons[letters.index(line.lower())]
         folded = line.casefold()
-        return next((b for b in self._buttons if b.label.casefold() == folded), None)
+        return next((b for b in (*self._buttons, *self._nudge_buttons) if b.label.casefold() == folded), None)
 
     async def _answered(self, out: Outgoing) -> None:
         self.render(out)
@@ -74,7 +86,7 @@ class ConsoleChat:
             event = B.parse(button.data)
             if event is None:
                 return
-            self._buttons = []
+            self._buttons, self._nudge_buttons = [], []
             await self._answered(await self._coaching.handle_event(user, user, event, f"[{button.label}]"))
         elif line.startswith("/"):
             word, _, arg = line.partition(" ")
@@ -106,7 +118,7 @@ class ConsoleSender:
         self._chat = chat
 
     async def send(self, chat_id: int, reply: Reply) -> None:
-        self._chat.show(reply, prefix="(Rekindle) ")
+        self._chat.show_nudge(reply)
 
 
 def stdin_lines(loop: asyncio.AbstractEventLoop, stream: TextIO = sys.stdin) -> asyncio.Queue[str | None]:

@@ -592,11 +592,19 @@ class DispatchLoop:
         self._running = False
         self._rerun = False
         self._stopped = False
+        self._last_run_at: datetime | None = None
 
     @property
     def next_at(self) -> datetime | None:
         """When the next pass is scheduled (None: running now or not started)."""
         return self._next_at
+
+    def alive(self, now: datetime) -> bool:
+        """A pass started or ended lately (passes run at least every max_idle_s): the health check's answer."""
+        last = self._last_run_at
+        if self._stopped or last is None:
+            return False
+        return (_utc(now) - last).total_seconds() <= 2 * self._max_idle_s
 
     def start(self) -> None:
         self._stopped = False
@@ -637,6 +645,7 @@ class DispatchLoop:
         """One pass; returns the seconds until the next one should run."""
         self._running = True
         self._next_at = None
+        self._last_run_at = _utc(self._clock())
         try:
             while True:
                 self._rerun = False
@@ -645,6 +654,7 @@ class DispatchLoop:
                     return delay
         finally:
             self._running = False
+            self._last_run_at = _utc(self._clock())
 
     async def _one_pass(self) -> float:
         try:

@@ -169,5 +169,12 @@ def _merge(base: Suggestions, candidates: list[TextOption], journey: Journey) ->
 
 
 def _passes(text: str, base: Suggestions, journey: Journey) -> bool:
-    review = review_draft(text, base.stage, he_said_no=journey.he_said_no, unsafe=journey.unsafe)
+    replying = True if base.mode is SuggestMode.ANSWER else None  # his_move: answers to his text
+    review = review_draft(
+        text,
+        base.stage,
+        he_said_no=journey.he_said_no,
+        unsafe=journey.unsafe,
+        replying=replying,
+    )
     return review.verdict is Verdict.SEND

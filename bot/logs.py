@@ -44,6 +44,10 @@ def setup_logging(level: str, secrets: tuple[str, ...] = ()) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates at DEBUG (her words, his name): never below INFO, whatever the level.
+    for chatty in ("telegram", "telegram.ext"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLevelName(level)))
     # SQL (with its parameters: her words) and library chatter never reach the log, whatever the level.
-    for quiet in ("sqlalchemy", "aiosqlite", "asyncpg", "alembic", "matplotlib", "PIL", "asyncio"):
+    quiet_ones = ("sqlalchemy", "aiosqlite", "asyncpg", "alembic", "matplotlib", "PIL", "asyncio", "uvicorn.access")
+    for quiet in quiet_ones:
         logging.getLogger(quiet).setLevel(logging.WARNING)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.clock import monotonic
 from bot.outbox import Postman, instance_name
 from bot.usecase import Coaching, Outgoing
 from coach import buttons as B
@@ -165,9 +167,12 @@ async def typed_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         command = Command(name)
     except ValueError:
-        await context.bot.send_message(message.chat_id, M.didnt_catch())
+        if await _coaching(context).first_time(update.update_id):
+            await context.bot.send_message(message.chat_id, M.didnt_catch())
         return
-    out = await _coaching(context).handle_event(user.id, message.chat_id, Commanded(command, arg), f"/{name}")
+    out = await _coaching(context).handle_event(
+        user.id, message.chat_id, Commanded(command, arg), f"/{name}", update_id=update.update_id
+    )
     await send_outgoing(context, message.chat_id, out)
 
 
@@ -175,7 +180,9 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.text is None:
         return
-    out = await _coaching(context).handle_text(user.id, message.chat_id, message.text)
+    out = await _coaching(context).handle_text(
+        user.id, message.chat_id, message.text, update_id=update.update_id
+    )
     await send_outgoing(context, message.chat_id, out)
 
 
@@ -191,10 +198,15 @@ async def pressed_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message.chat.type != ChatType.PRIVATE:
         await query.answer(M.group_chat())
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest:
+        pass  # a redelivered press: the query was answered the first time, and is too old now
     label = _label_of(message, query.data or "")
     await _mark_choice(message, label)
-    out = await _coaching(context).handle_event(user.id, message.chat_id, event, f"[{label}]")
+    out = await _coaching(context).handle_event(
+        user.id, message.chat_id, event, f"[{label}]", update_id=update.update_id
+    )
     await send_outgoing(context, message.chat_id, out)
 
 
@@ -218,19 +230,24 @@ async def _mark_choice(message: Message, label: str) -> None:
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.edited_message
-    if message is not None:
+    if message is not None and await _coaching(context).first_time(update.update_id):
         await context.bot.send_message(message.chat_id, M.edited_message())
 
 
 async def sent_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is not None:
+    if message is not None and await _coaching(context).first_time(update.update_id):
         await context.bot.send_message(message.chat_id, M.unsupported_media())
 
 
 async def error_happened(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     # The exception's repr may hold message text; the traceback is enough to debug.
     log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    failures = _failures.get()
+    if failures is not None and context.error is not None:
+        failures.append(context.error)
+    if getattr(context.application, "redelivers", False):
+        return  # the webhook answers 500 and Telegram sends the update again: no apology on every try
     if isinstance(update, Update) and update.effective_chat is not None and _is_private(update):
         try:
             await context.bot.send_message(update.effective_chat.id, M.something_went_wrong())
@@ -261,6 +278,36 @@ class TelegramSender:
 
 
 Hook = Callable[[Any], Coroutine[Any, Any, None]]
+# Called after each update: (update, seconds it took, whether every handler succeeded).
+Observer = Callable[[object, float, bool], None]
+
+# The handler errors of the update being processed: python-telegram-bot hands them to error_happened and
+# returns normally, but a webhook must answer 500 so that Telegram delivers the update again.
+_failures: ContextVar[list[BaseException] | None] = ContextVar("rekindle_failures", default=None)
+
+
+class RekindleApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """python-telegram-bot's Application, telling whether an update was handled (`handle`) and reporting each
+    one to `observer` (metrics), in polling and webhook mode alike."""
+
+    observer: Observer | None = None
+    # Webhook mode: a failed update is delivered again by Telegram.
+    redelivers: bool = False
+
+    async def process_update(self, update: object) -> None:
+        await self.handle(update)
+
+    async def handle(self, update: object) -> bool:
+        failures: list[BaseException] = []
+        token = _failures.set(failures)
+        started = monotonic()
+        try:
+            await super().process_update(update)
+        finally:
+            _failures.reset(token)
+        if self.observer is not None:
+            self.observer(update, monotonic() - started, not failures)
+        return not failures
 
 
 def build_application(
@@ -273,8 +320,13 @@ def build_application(
     post_init: Hook | None = None,
     post_stop: Hook | None = None,
     post_shutdown: Hook | None = None,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = ApplicationBuilder().token(token)
+    webhook: bool = False,
+) -> RekindleApplication:
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder().token(token).application_class(RekindleApplication)
+    )
+    if webhook:
+        builder = builder.updater(None)  # updates come in through bot.webhook, not getUpdates
     if post_init is not None:
         builder = builder.post_init(post_init)
     if post_stop is not None:
@@ -290,6 +342,8 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
+    assert isinstance(app, RekindleApplication)
+    app.redelivers = webhook
     if coaching is not None:
         app.bot_data[COACHING_KEY] = coaching
     add_handlers(app)

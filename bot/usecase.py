@@ -115,34 +115,57 @@ class Coaching:
                 for item in out.queued:
                     await tx.outbox.sent(item.message_id, None)
 
-    async def handle_text(self, user_id: int, chat_id: int, text: str) -> Outgoing:
+    async def handle_text(
+        self, user_id: int, chat_id: int, text: str, *, update_id: int | None = None
+    ) -> Outgoing:
+        """With Telegram's `update_id`, a redelivered update is a no-op: nothing saved, nothing to send."""
         text = clean_text(text).strip()
         if not text:
             return Outgoing([Reply(M.empty_message())])
         if len(text) > MAX_INPUT_CHARS:
             return Outgoing([Reply(M.too_long(MAX_INPUT_CHARS))])
-        return await self._run(user_id, chat_id, text, None, text)
+        return await self._run(user_id, chat_id, text, None, text, update_id)
 
-    async def handle_event(self, user_id: int, chat_id: int, event: Event, shown_as: str) -> Outgoing:
+    async def handle_event(
+        self, user_id: int, chat_id: int, event: Event, shown_as: str, *, update_id: int | None = None
+    ) -> Outgoing:
         """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
         if isinstance(event, Commanded) and event.arg:
             event = replace(event, arg=clean_text(event.arg)[:MAX_INPUT_CHARS])
-        return await self._run(user_id, chat_id, None, event, clean_text(shown_as))
+        return await self._run(user_id, chat_id, None, event, clean_text(shown_as), update_id)
+
+    async def first_time(self, update_id: int) -> bool:
+        """For an answer that saves nothing (an edit, a sticker): records the update, False if it was seen."""
+        async with self._store.transaction() as tx:
+            return await tx.updates.first_time(update_id, self._clock())
 
     async def _run(
-        self, user_id: int, chat_id: int, text: str | None, event: Event | None, shown_as: str
+        self,
+        user_id: int,
+        chat_id: int,
+        text: str | None,
+        event: Event | None,
+        shown_as: str,
+        update_id: int | None = None,
     ) -> Outgoing:
         now = self._clock()
         chart_data: tuple[Journey, list, list] | None = None
         earliest: datetime | None = None
         async with self._store.transaction() as tx:
+            if update_id is not None and not await tx.updates.first_time(update_id, now):
+                return Outgoing()
+            # On PostgreSQL the upsert also locks her users row until commit, even when it creates it: a second
+            # instance handling her first message at the same moment waits here, then sees her journey.
             await tx.users.touch(user_id, chat_id, now)
             loaded = await tx.journeys.load(user_id)
             before = loaded or Journey(started_at=now, stage_since=now)
             if event is None:
                 assert text is not None
-                event = program.interpret(before, text)
+                # No journey yet means she was never asked anything: her "hi" is not an answer.
+                event = program.read(before, text, first=loaded is None)
             outcome = program.step(before, event, now, self._pace)
+            if outcome.undoable:
+                outcome = await self._keep_undo(tx, user_id, before, outcome)
             if outcome.offered is not None and self._llm is not None:
                 outcome = await self._with_model_drafts(outcome, now)
             await tx.history.add(user_id, now, HistoryKind.MESSAGE_IN, shown_as)
@@ -178,6 +201,12 @@ class Coaching:
         if earliest is not None and self.on_timers_changed is not None:
             self.on_timers_changed(earliest)
         return out
+
+    async def _keep_undo(self, tx: Transaction, user_id: int, before: Journey, outcome: Outcome) -> Outcome:
+        """A reading moved her: the coach keeps the journey before and the nudges pending before, so one tap
+        (or "no wait") puts both back exactly."""
+        pending = await tx.nudges.pending(user_id)
+        return program.remember(before, outcome, tuple(pending))
 
     async def _with_model_drafts(self, outcome: Outcome, now: datetime) -> Outcome:
         """Swaps the template texts of an offered set for a model's, where they pass the same review."""

@@ -9,6 +9,10 @@ for anything else; whether a well-formed button is still current (stale) is the 
     c:<command>                 Commanded(command)
     d:<stage>                   StepDone(stage)
     s:<action>:<variant>:<style>:<option>   Suggest(...)  (variant/style let "I sent this one" find its text)
+    k:<choice>                  Clarified(choice): an intent, "journal" or "safe", after an Unclear question
+    u:<n>                       Undo(n)              "That's not what I meant" on snapshot n
+    y:<n>                       Undo(n, keep=True)   "Yes, you got it right" on snapshot n
+    b:<question>                WentBack(question)   the intake's Back button
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 from coach.vocabulary import (
     Answered,
     Button,
+    Clarified,
     Command,
     Commanded,
     Event,
@@ -27,6 +32,8 @@ from coach.vocabulary import (
     Stage,
     StepDone,
     Suggest,
+    Undo,
+    WentBack,
 )
 
 MAX_DATA_BYTES = 64
@@ -55,6 +62,25 @@ def suggest(label: str, action: str, variant: int = 0, style: str = "default", o
     return Button(label, f"s:{action}:{variant}:{style}:{option}")
 
 
+def undo(label: str, n: int) -> Button:
+    return Button(label, f"u:{n}")
+
+
+def keep(label: str, n: int) -> Button:
+    return Button(label, f"y:{n}")
+
+
+def back(label: str, question: Question) -> Button:
+    return Button(label, f"b:{question}")
+
+
+CLARIFY_CHOICES = frozenset({*(i.value for i in Intent), "journal", "safe"})
+
+
+def clarify(label: str, choice: str) -> Button:
+    return Button(label, f"k:{choice}")
+
+
 def parse(data: str | None) -> Event | None:
     """The event a button's data stands for, or None when it is not one of ours."""
     if not data or len(data.encode("utf-8", "replace")) > MAX_DATA_BYTES:
@@ -67,6 +93,13 @@ def parse(data: str | None) -> Event | None:
             return Commanded(Command(rest))
         if kind == "d":
             return StepDone(Stage(rest))
+        if kind == "k":
+            return Clarified(rest) if rest in CLARIFY_CHOICES else None
+        if kind in ("u", "y"):
+            n = int(rest)
+            return Undo(n, keep=kind == "y") if 0 < n < 10**9 else None
+        if kind == "b":
+            return WentBack(Question(rest))
         if kind == "a":
             question, _, value = rest.partition(":")
             if not _VALUE.match(value):

@@ -203,6 +203,15 @@ class Outbox(Protocol):
         ...
 
 
+class Updates(Protocol):
+    async def first_time(self, update_id: int, now: datetime) -> bool:
+        """Records that this Telegram update is being handled; False if it already was (a redelivery).
+
+        Written in the transaction that handles the update, so the record and the handling commit together.
+        A concurrent transaction holding the same update_id makes this wait for its outcome."""
+        ...
+
+
 class Transaction(Protocol):
     users: Users
     journeys: Journeys
@@ -210,6 +219,7 @@ class Transaction(Protocol):
     entries: Entries
     nudges: Nudges
     outbox: Outbox
+    updates: Updates
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """Everything held about her, as JSON-ready data."""

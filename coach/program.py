@@ -13,7 +13,15 @@ delivered (the bot may have been down), so every step first catches up with the 
 
 Care comes before coaching and cannot be overridden by any stage: crisis, unsafe and he_said_no are ANY rows
 with no stage-specific rows. After he said no or she said she is unsafe, the coach never drafts a text to him and
-sets no contact nudge; only he reaching out himself reopens coaching (never after unsafe).
+sets no contact nudge; only he reaching out himself reopens coaching (never after unsafe, never under a court
+order: `court_order` is its own flag, and contact could put her at legal risk). Her own "we met" or "we're back
+together" after his no gets a kind check, not couple texts. These flags are about him and her safety, not her
+place in the program: /reset keeps them (she starts again in moving_on); only /delete removes them.
+
+No wrong reading sticks (see "Repair" below): a reading of her words that moved her stage or set a care flag
+can be undone by the very next step, a button or a typed "no wait", and the journey and her nudges are put back
+exactly. Three events live beside the table because they are about the conversation, not the program: Undo,
+WentBack (the intake's Back button) and CheckedIn (her first words after a crisis message, heard as how she is).
 
 Events that a stage does not expect fall through to ANY rows, which always answer helpfully; nothing raises.
 `step` is pure: the journey and `now` come in; a new journey, replies, timers and notes go out.
@@ -21,22 +29,27 @@ Events that a stage does not expect fall through to ANY rows, which always answe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from coach.copy import messages as M
-from coach.review import extract_draft, review_draft
+from coach.review import Reason, extract_draft, review_draft
 from coach.suggest import suggest
 from coach.timing import local_hour, next_local_hour, parse_hour, parse_quiet_hours, parse_timezone
-from coach.understand import asks_for_manipulation, understand
+from coach.understand import Reading, asks_for_manipulation, name_in, yes_or_no
+from coach.understand import read as read_words
 from coach.vocabulary import (
     CONTACT_NUDGES,
     Answered,
+    CheckedIn,
+    Clarified,
     Command,
     Commanded,
     Effect,
     Event,
+    Facts,
     Intent,
     Journey,
     Note,
@@ -48,11 +61,15 @@ from coach.vocabulary import (
     Question,
     Reply,
     Said,
+    Snapshot,
     Stage,
     StepDone,
     Suggest,
     Timer,
     TimerFired,
+    Unclear,
+    Undo,
+    WentBack,
 )
 
 NO_CONTACT_DAYS = 21
@@ -96,12 +113,22 @@ TYPED_QUESTIONS = frozenset(
         Question.SET_QUIET,
         Question.SET_NUDGE_HOUR,
         Question.SET_NAME,
+        Question.SET_ENDED,
+        Question.SET_HIS_REASON,
     }
 )
 # Typed during intake, these are questions of her own, not answers ("what should I text him?" is no name).
 NOT_AN_INTAKE_ANSWER = frozenset(
     {Intent.ASK_SUGGESTION, Intent.CHECK_DRAFT, Intent.HELP, Intent.PROGRESS, Intent.URGE_TO_CONTACT}
 )
+NOT_THE_REASON = NOT_AN_INTAKE_ANSWER | {
+    Intent.SMALL_TALK,
+    Intent.MOVING_ON,
+    Intent.HE_REPLIED,
+    Intent.HE_REACHED_OUT,
+    Intent.I_CONTACTED_HIM,
+    Intent.BACK_TOGETHER,
+}
 INTAKE_QUESTIONS = (
     Question.HIS_NAME,
     Question.ENDED,
@@ -240,8 +267,11 @@ def _stay(t: Turn, text: str, stage: Stage | None = None) -> Outcome:
 
 
 def on_crisis(t: Turn) -> Outcome:
-    # No coaching in this reply; nudges pause for a day, then one gentle check-in.
-    j = t.journey.evolve(quiet_until=t.now + t.days(CRISIS_QUIET_DAYS), awaiting=_keep_intake(t.journey))
+    # No coaching in this reply; nudges pause for a day, then one gentle check-in. Her next words are heard
+    # as how she is (after_crisis), never as the answer to a question she was asked before.
+    j = t.journey.evolve(
+        quiet_until=t.now + t.days(CRISIS_QUIET_DAYS), awaiting=_keep_intake(t.journey), after_crisis=True
+    )
     reply = Reply(M.crisis(j.prefs.timezone))
     return _out(j, reply, set_timers=(Timer(NudgeKind.CRISIS_CHECKIN, t.now + t.days(CRISIS_QUIET_DAYS)),))
 
@@ -252,6 +282,8 @@ def _keep_intake(j: Journey) -> Question | None:
 
 def on_unsafe(t: Turn) -> Outcome:
     j = t.journey.evolve(unsafe=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    if mentions_court_order(t.text):
+        return _court_order(t, j)
     return _out(
         j,
         Reply(M.unsafe(j.prefs.timezone), M.stage_buttons(Stage.MOVING_ON, j)),
@@ -261,7 +293,32 @@ def on_unsafe(t: Turn) -> Outcome:
 
 def on_he_said_no(t: Turn) -> Outcome:
     j = t.journey.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    if mentions_court_order(t.text):
+        return _court_order(t, j)
     return _out(j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES)
+
+
+def _court_order(t: Turn, j: Journey) -> Outcome:
+    """A restraining or protective order: a no that even his own message cannot lift (contact is a legal risk)."""
+    j = j.evolve(court_order=True, he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    return _out(
+        j,
+        Reply(M.court_order(j.facts, j.prefs.timezone), M.stage_buttons(Stage.MOVING_ON, j)),
+        cancel=CONTACT_NUDGES,
+    )
+
+
+def _his_no_stands(t: Turn) -> Outcome | None:
+    """After his no (or an order, or her fear of him) only his own reaching out reopens coaching: her "we met"
+    or "we're back together" gets a kind check, never couple texts."""
+    j = t.journey
+    if j.court_order:
+        return _out(j, Reply(M.court_order_stands(j.facts), M.stage_buttons(j.stage, j)))
+    if j.unsafe:
+        return _out(j, Reply(M.back_together_unsafe(j.prefs.timezone)))
+    if j.he_said_no:
+        return _out(j, Reply(M.did_he_reach_out(j.facts), M.did_he_reach_out_buttons()))
+    return None
 
 
 def on_moving_on(t: Turn) -> Outcome:
@@ -273,12 +330,12 @@ def on_moving_on(t: Turn) -> Outcome:
 
 def on_back_together(t: Turn) -> Outcome:
     j = t.journey
-    if j.unsafe:
-        return _out(j, Reply(M.back_together_unsafe(j.prefs.timezone)))
+    stands = _his_no_stands(t)
+    if stands is not None:
+        return stands
     if j.stage is Stage.TOGETHER:
         return _stay(t, M.together_again(j.facts))
-    j = j.evolve(he_said_no=False, unanswered=0)
-    return _enter(t, j, Stage.TOGETHER)
+    return _enter(t, j.evolve(unanswered=0), Stage.TOGETHER)
 
 
 def on_feeling_down(t: Turn) -> Outcome:
@@ -355,7 +412,9 @@ def _review(t: Turn, draft: str) -> Outcome:
         his_name=j.facts.his_name,
         pronoun=j.facts.pronoun,
     )
-    return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j)))
+    if Reason.SELF_HARM in r.reasons:
+        return on_crisis(t)  # she comes first: care, and no verdict on the text in that reply
+    return _out(j.evolve(awaiting=None), Reply(M.review(r, j.facts.pronoun), M.review_buttons(j, r)))
 
 
 def on_urge(t: Turn) -> Outcome:
@@ -381,20 +440,15 @@ def on_i_contacted(t: Turn) -> Outcome:
         return _out(j, Reply(M.contacted_after_no(j.facts)))
     count = j.unanswered + 1
     j = j.evolve(unanswered=count, last_text_at=t.now)
+    reply = Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j))
+    # The "did he reply?" of her earlier text would come right after this one: it goes, whatever replaces it.
+    cancel = frozenset({NudgeKind.DID_HE_REPLY})
+    timers: list[Timer] = [Timer(NudgeKind.DID_HE_REPLY, t.now + t.days(RETRY_AFTER_DAYS))]
     if count >= 2:
-        timer = Timer(NudgeKind.QUIET_WEEK, t.now + t.days(QUIET_WEEK_DAYS))
-        cancel = frozenset({NudgeKind.DID_HE_REPLY})
-    else:
-        timer = Timer(NudgeKind.DID_HE_REPLY, t.now + t.days(RETRY_AFTER_DAYS))
-        cancel = frozenset()
-    if timer.kind not in STAGE_TIMERS[j.stage]:
-        return _out(j, Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)))
-    return _out(
-        j,
-        Reply(M.contacted(j.facts, j.stage, count), M.stage_buttons(j.stage, j)),
-        set_timers=(timer,),
-        cancel=cancel,
-    )
+        # Two unanswered: a quiet week where the stage has one, else the same two-day question about the new text.
+        timers.insert(0, Timer(NudgeKind.QUIET_WEEK, t.now + t.days(QUIET_WEEK_DAYS)))
+    allowed = [x for x in timers if x.kind in STAGE_TIMERS[j.stage]]
+    return _out(j, reply, set_timers=tuple(allowed[:1]), cancel=cancel)
 
 
 def on_slip(t: Turn) -> Outcome:
@@ -417,6 +471,9 @@ def on_chance_meeting(t: Turn) -> Outcome:
 
 
 def on_he_replied(t: Turn) -> Outcome:
+    stands = _his_no_stands(t) if t.journey.stage is Stage.MOVING_ON else None
+    if stands is not None:
+        return stands
     j = t.journey.evolve(unanswered=0)
     return _out(
         j,
@@ -435,6 +492,8 @@ def on_contact_open(t: Turn) -> Outcome:
 def on_he_reached_out_after_no(t: Turn) -> Outcome:
     """Only he can reopen coaching after his no, and he leads. Never after she said she is unsafe."""
     j = t.journey
+    if j.court_order:
+        return _out(j, Reply(M.he_reached_out_court_order(j.facts), M.stage_buttons(j.stage, j)))
     if j.unsafe:
         return _out(j, Reply(M.he_reached_out_unsafe(j.prefs.timezone)))
     if not j.he_said_no:
@@ -455,6 +514,9 @@ def on_no_reply(t: Turn) -> Outcome:
 
 
 def on_we_met(t: Turn) -> Outcome:
+    stands = _his_no_stands(t)
+    if stands is not None:
+        return stands
     j = t.journey.evolve(last_met_at=t.now, unanswered=0)
     return _out(j, Reply(M.we_met(j.facts, j.stage), M.stage_buttons(j.stage, j)))
 
@@ -591,6 +653,7 @@ MILESTONES: dict[Stage, Stage] = {
     Stage.REKINDLE: Stage.MEET,  # he is warm and engaged
     Stage.MEET: Stage.THE_OPTION,  # we met
     Stage.THE_OPTION: Stage.HIS_MOVE,  # I said it
+    Stage.MOVING_ON: Stage.DISCUSS,  # "help me answer": he reached out after she chose to move on
 }
 
 
@@ -606,10 +669,17 @@ def row_for(stage: Stage, intent: Intent) -> Row:
 
 def fire_self_work(t: Turn) -> Outcome:
     j = t.journey
+    reply = Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons())
+    return _out(j, reply, set_timers=(_next_self_work(t),))
+
+
+def _next_self_work(t: Turn) -> Timer:
+    if not t.pace.real_days:
+        # A short demo day has no clock hour to aim at: simply one program day later.
+        return Timer(NudgeKind.SELF_WORK, t.now + t.pace.day)
     # From half a day on: a prompt that quiet hours pushed to the morning must not pull tomorrow's to the
     # morning as well (her hour that same evening would fall foul of one-a-day, and so on every day).
-    nxt = Timer(NudgeKind.SELF_WORK, _self_work_due(j, t.now + t.days(0.5), t.pace))
-    return _out(j, Reply(M.self_work_prompt(j, t.now, t.pace), M.self_work_buttons()), set_timers=(nxt,))
+    return Timer(NudgeKind.SELF_WORK, _self_work_due(t.journey, t.now + t.days(0.5), t.pace))
 
 
 def fire_reach_out(t: Turn) -> Outcome:
@@ -625,20 +695,21 @@ def fire_did_he_reply(t: Turn) -> Outcome:
     j = t.journey
     if j.unanswered == 0:
         return _out(j)
-    return _out(j, Reply(M.did_he_reply(j.facts), M.did_he_reply_buttons()))
+    return _out(
+        j.evolve(asked=Question.DID_HE_REPLY), Reply(M.did_he_reply(j.facts), M.did_he_reply_buttons())
+    )
 
 
 def fire_quiet_week(t: Turn) -> Outcome:
     j = t.journey
     if j.unanswered < 2:
         return _out(j)
-    return _out(j, Reply(M.quiet_week(j.facts), M.quiet_week_buttons()))
+    return _out(j.evolve(asked=Question.HEARD_FROM_HIM), Reply(M.quiet_week(j.facts), M.quiet_week_buttons()))
 
 
 def fire_meet_checkin(t: Turn) -> Outcome:
-    return _out(
-        t.journey, Reply(M.meet_checkin(t.journey.facts), M.stage_buttons(t.journey.stage, t.journey))
-    )
+    j = t.journey.evolve(asked=Question.HEARD_FROM_HIM)
+    return _out(j, Reply(M.meet_checkin(j.facts), M.stage_buttons(j.stage, j)))
 
 
 def fire_light_touch(t: Turn) -> Outcome:
@@ -652,7 +723,15 @@ def fire_his_move_checkin(t: Turn) -> Outcome:
 
 
 def fire_crisis_checkin(t: Turn) -> Outcome:
-    return _out(t.journey, Reply(M.crisis_checkin(), M.feeling_down_buttons()))
+    # Several due nudges go out as one message, so the day's self-work prompt may have been merged into this
+    # one and with it its own re-arming: the daily rhythm starts again from here. Her answer is how she is.
+    j = t.journey.evolve(after_crisis=True)
+    rhythm: tuple[Timer, ...] = ()
+    if j.stage is Stage.NO_CONTACT and not (j.he_said_no or j.unsafe):
+        rhythm = (_next_self_work(t),)
+    elif j.stage is Stage.HIS_MOVE and not (j.he_said_no or j.unsafe):
+        rhythm = (Timer(NudgeKind.HIS_MOVE_CHECKIN, t.now + t.days(HIS_MOVE_CHECKIN_DAYS)),)
+    return _out(j, Reply(M.crisis_checkin(), M.feeling_down_buttons()), set_timers=rhythm)
 
 
 TIMER_TABLE: dict[tuple[Stage | None, NudgeKind], Handler] = {
@@ -687,8 +766,8 @@ def on_timer(t: Turn, kind: NudgeKind) -> Outcome:
     j = t.journey
     if kind in CONTACT_NUDGES and (j.he_said_no or j.unsafe):
         return _out(j, cancel=CONTACT_NUDGES)
-    if j.stage is Stage.INTAKE:
-        return _out(j)
+    if j.stage is Stage.INTAKE and kind is not NudgeKind.CRISIS_CHECKIN:
+        return _out(j)  # no program nudges before the program starts; care has no such wait
     handler = TIMER_TABLE.get((j.stage, kind)) or TIMER_TABLE.get((ANY, kind))
     if handler is None:
         return _out(j, cancel=frozenset({kind}))
@@ -769,14 +848,18 @@ def answer_still_talk(t: Turn, value: str) -> Outcome:
         return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
     j = t.journey.with_facts(still_talk=choice)
     if choice == "blocked":
-        # He blocked her or asked her to stop: consent, from the very start.
-        j = j.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
-        return _out(
-            j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES
-        )
+        return _blocked(t, j, value)
     if choice == "no_contact":
         return _next_intake(t, j, Question.LAST_CONTACT)
     return _next_intake(t, j, Question.TIMEZONE)
+
+
+def _blocked(t: Turn, j: Journey, value: str) -> Outcome:
+    """He blocked her or asked her to stop (or a court did): consent, from the very start."""
+    if mentions_court_order(value) or "order" in value.lower():
+        return _court_order(t, j)
+    j = j.evolve(he_said_no=True, stage=Stage.MOVING_ON, stage_since=t.now, awaiting=None)
+    return _out(j, Reply(M.he_said_no(j.facts), M.stage_buttons(Stage.MOVING_ON, j)), cancel=CONTACT_NUDGES)
 
 
 LAST_CONTACT_DAYS = {"days": 3, "week": 10, "weeks": 17, "long": NO_CONTACT_DAYS}
@@ -912,6 +995,10 @@ def answer_settings(t: Turn, value: str) -> Outcome:
         "nudge_hour": Question.SET_NUDGE_HOUR,
         "name": Question.SET_NAME,
         "pronoun": Question.SET_PRONOUN,
+        "ended": Question.SET_ENDED,
+        "who_ended": Question.SET_WHO_ENDED,
+        "his_reason": Question.SET_HIS_REASON,
+        "still_talk": Question.SET_STILL_TALK,
     }
     target = targets.get(value)
     if target is None:
@@ -967,11 +1054,61 @@ def answer_set_pronoun(t: Turn, value: str) -> Outcome:
     return _setting_saved(t, t.journey.with_facts(pronoun=pronoun))
 
 
+def answer_set_ended(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(ended=_clip(value, MAX_FACT)))
+
+
+def answer_set_who_ended(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.SET_WHO_ENDED, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    return _setting_saved(t, t.journey.with_facts(who_ended=choice))
+
+
+def answer_set_his_reason(t: Turn, value: str) -> Outcome:
+    if not value:
+        return _out(t.journey, *_ask(t.journey))
+    reason = "" if value == "unknown" else _clip(value, MAX_FACT)
+    return _setting_saved(t, t.journey.with_facts(his_reason=reason))
+
+
+def answer_set_still_talk(t: Turn, value: str) -> Outcome:
+    choice = _choice(Question.SET_STILL_TALK, value)
+    if choice is None:
+        return _out(t.journey, Reply(M.tap_a_button()), *_ask(t.journey))
+    j = t.journey.with_facts(still_talk=choice)
+    if choice == "blocked":
+        return _blocked(t, j, value)  # consent, whenever she tells it (and undoable like any care flag)
+    return _setting_saved(t, j)
+
+
 def answer_reset(t: Turn, value: str) -> Outcome:
+    old = t.journey
     if value != "yes":
-        j = t.journey.evolve(awaiting=_after_side_question(t.journey))
+        j = old.evolve(awaiting=_after_side_question(old))
         return _out(j, Reply(M.reset_kept(), M.stage_buttons(j.stage, j)), *_ask(j))
-    fresh = Journey(started_at=t.now, stage_since=t.now, prefs=t.journey.prefs, awaiting=Question.HIS_NAME)
+    fresh = Journey(
+        started_at=t.now,
+        stage_since=t.now,
+        prefs=old.prefs,
+        awaiting=Question.HIS_NAME,
+        undo_count=old.undo_count,
+    )
+    if old.he_said_no or old.unsafe or old.court_order:
+        # His no, an order and her safety are about him, not her place in the program: they outlive /reset
+        # (only /delete removes them), so the fresh start is a fresh start at looking after herself.
+        fresh = fresh.evolve(
+            stage=Stage.MOVING_ON,
+            awaiting=None,
+            he_said_no=old.he_said_no,
+            unsafe=old.unsafe,
+            court_order=old.court_order,
+            facts=Facts(his_name=old.facts.his_name, pronoun=old.facts.pronoun),
+        )
+        reply = Reply(M.reset_done_his_no_stands(fresh), M.stage_buttons(Stage.MOVING_ON, fresh))
+        return _out(fresh, reply, cancel=frozenset(NudgeKind))
     return _out(fresh, Reply(M.reset_done()), *_ask(fresh), cancel=frozenset(NudgeKind))
 
 
@@ -1005,6 +1142,10 @@ ANSWERS: dict[Question, Callable[[Turn, str], Outcome]] = {
     Question.SET_NUDGE_HOUR: answer_set_nudge_hour,
     Question.SET_NAME: answer_set_name,
     Question.SET_PRONOUN: answer_set_pronoun,
+    Question.SET_ENDED: answer_set_ended,
+    Question.SET_WHO_ENDED: answer_set_who_ended,
+    Question.SET_HIS_REASON: answer_set_his_reason,
+    Question.SET_STILL_TALK: answer_set_still_talk,
     Question.RESET: answer_reset,
     Question.DELETE: answer_delete,
 }
@@ -1077,6 +1218,8 @@ def on_command(t: Turn, command: Command, arg: str) -> Outcome:
     if command is Command.MEMORY:
         if arg:
             return answer_memory(_asking(t, Question.MEMORY), arg)
+        # The menu asks for the memory itself, so what she types next is kept as one (not in her journal).
+        j = j.evolve(awaiting=Question.MEMORY)
         return _out(j, Reply(M.memory_menu(j.facts), M.memory_buttons()))
     if command is Command.MOOD:
         if arg:
@@ -1126,6 +1269,12 @@ def on_side_choice(t: Turn, question: Question, value: str) -> Outcome:
 
 # Buttons that open a question rather than answer one: a:<question>:<value> where the value picks the question.
 MENU_QUESTIONS = frozenset({Question.JOURNAL, Question.MEMORY, Question.SETTINGS, Question.MOOD})
+# A menu button pressed while its own question is open is still the menu, not the answer ("write" is no entry).
+MENU_VALUES: dict[Question, frozenset[str]] = {
+    Question.JOURNAL: frozenset({"write", "unsent", "recent"}),
+    Question.MEMORY: frozenset({"memory", "now_into"}),
+    Question.MOOD: frozenset({"ask"}),
+}
 
 
 def on_menu_button(t: Turn, question: Question, value: str) -> Outcome:
@@ -1181,43 +1330,295 @@ def on_suggest_button(t: Turn, event: Suggest) -> Outcome:
 # The step.
 
 
-def interpret(journey: Journey, text: str) -> Event:
-    """What a typed message means here: an answer to the question she was asked, or an intent.
+# What her words mean depends on the moment. The table says what each stage is waiting for: when the
+# readers are unsure between two readings and exactly one is what her stage waits for, that one wins. A yes/no
+# question a nudge just asked ("Did he reply?") turns her "nope, not even read" into the event it answers.
 
-    Care wins over everything: a crisis, an unsafe situation or his no is heard even mid-question.
+STAGE_EXPECTS: dict[Stage, frozenset[Intent]] = {
+    Stage.UNDERSTAND: frozenset({Intent.OTHER}),  # the reason she names
+    Stage.NO_CONTACT: frozenset({Intent.URGE_TO_CONTACT, Intent.FEELING_DOWN}),
+    Stage.RECONNECT: frozenset({Intent.HE_REPLIED, Intent.NO_REPLY}),
+    Stage.DISCUSS: frozenset({Intent.WE_MET}),  # the talk
+    Stage.REKINDLE: frozenset({Intent.HE_REPLIED}),
+    Stage.MEET: frozenset({Intent.WE_MET}),
+    Stage.THE_OPTION: frozenset({Intent.HE_REPLIED, Intent.HE_REACHED_OUT}),
+    Stage.HIS_MOVE: frozenset({Intent.HE_REACHED_OUT, Intent.WE_MET}),
+}
+
+YES_NO: dict[Question, tuple[Intent, Intent]] = {
+    Question.DID_HE_REPLY: (Intent.HE_REPLIED, Intent.NO_REPLY),
+    Question.HEARD_FROM_HIM: (Intent.HE_REPLIED, Intent.NO_REPLY),
+}
+# Readings that already answer a yes/no about him in their own right.
+_ABOUT_HIM = frozenset({Intent.HE_REPLIED, Intent.NO_REPLY, Intent.HE_REACHED_OUT, Intent.WE_MET})
+
+
+def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
+    """What a typed message means here: an answer to the question she was asked, or an intent, or, when
+    neither reader is sure, a question back (`Unclear`).
+
+    Care wins over everything: a crisis, an unsafe situation or his no is heard even mid-question, and a
+    possible self-harm reading is asked about directly before anything else (`checked`: she said she is safe).
     """
-    intent = understand(text)
-    if intent in SAFETY_INTENTS:
-        return Said(intent, text)
+    reading = read_words(text)
     q = journey.awaiting
+    if reading.intent in SAFETY_INTENTS and not (q in TELLING_HIS_SIDE and _only_likely_his_no(reading)):
+        return Said(reading.intent, text)
+    if q is not None and q not in TYPED_QUESTIONS and (_choice(q, text) is not None or _a_number_for(q, text)):
+        return Answered(q, text)  # a plain answer to the question she was asked: no hunch overrides it
+    if reading.check is not None and not (checked or _no_hunches_here(q, reading.check, text)):
+        return Unclear(text, check=reading.check)
     if q is not None:
-        if q in TYPED_QUESTIONS:
-            if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER:
-                return Said(intent, text)
-            return Answered(q, text)
-        if q is Question.REASON:
-            if intent in (Intent.OTHER, Intent.FEELING_DOWN):
-                return Answered(q, text)
-        elif _choice(q, text) is not None or (
-            journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
-        ):
-            return Answered(q, text)
-        elif q is Question.MOOD:
-            return Answered(q, text)
+        answer = _as_answer(journey, q, text, reading)
+        if answer is not None:
+            return answer
+    if journey.asked in YES_NO and not (reading.sure and reading.intent in _ABOUT_HIM):
+        yes = yes_or_no(text)
+        if yes is not None:
+            return Said(YES_NO[journey.asked][0 if yes else 1], text)
     if asks_for_manipulation(text):
         return Said(Intent.OTHER, text)  # handled in step via the manipulation check
-    return Said(intent, text)
+    if reading.unreadable:
+        return Unclear(text, check=reading.check)
+    if reading.sure:
+        return Said(reading.intent, text)
+    options = (reading.intent, *reading.alternatives)
+    expected = [i for i in options if i in STAGE_EXPECTS.get(journey.stage, frozenset())]
+    if len(expected) == 1 and expected[0] not in SAFETY_INTENTS:
+        return Said(expected[0], text)
+    return Unclear(text, options)
+
+
+# Where she tells why it ended, "he said he didn't love me anymore" is the story of the breakup, not news of
+# his no: only a plain statement of it (an exact rule) is taken as one there.
+# Where she writes for herself (a journal page, a memory, a letter never sent), the coach does not interrupt her
+# with a question on a hunch; a crisis it is sure of is still answered at once.
+WRITING = frozenset({Question.JOURNAL, Question.UNSENT, Question.MEMORY, Question.NOW_INTO})
+TELLING_HIS_SIDE = frozenset({Question.HIS_REASON, Question.SET_HIS_REASON, Question.REASON})
+
+
+def _no_hunches_here(q: Question | None, check: Intent, text: str) -> bool:
+    """Where a safety question on a hunch would be out of place: her own writing, his side of the story, or
+    a request for manipulation (answered as such)."""
+    return (
+        q in WRITING or (check is Intent.HE_SAID_NO and q in TELLING_HIS_SIDE) or asks_for_manipulation(text)
+    )
+
+
+def _a_number_for(q: Question, text: str) -> bool:
+    """A bare number typed at the mood question is her answer, in range or not ("2", "9", "²"): the range is
+    answer_mood's to explain, not a hunch's to question."""
+    return q is Question.MOOD and text.strip().isdigit()
+
+
+def _only_likely_his_no(reading: Reading) -> bool:
+    return reading.intent is Intent.HE_SAID_NO and reading.confidence < 1.0
+
+
+def _as_answer(journey: Journey, q: Question, text: str, reading: Reading) -> Event | None:
+    """Her words as the answer to the question she owes, or None when they are something else."""
+    intent = reading.intent
+    if q in TYPED_QUESTIONS:
+        if q is Question.HIS_NAME:
+            name = name_in(text)
+            return Answered(q, name) if name else Said(intent, text)
+        if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER and reading.sure:
+            return Said(intent, text)
+        return Answered(q, text)
+    if q is Question.REASON:
+        # Whatever she writes here is most likely the reason she found; only a clear request of her own
+        # (ideas for a text, help, news of him) is something else.
+        return None if reading.sure and intent in NOT_THE_REASON else Answered(q, text)
+    if _choice(q, text) is not None or (
+        journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
+    ):
+        return Answered(q, text)
+    if q is Question.MOOD:
+        return Answered(q, text)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Repair: no wrong reading sticks.
+#
+# When a reading of her own words moves her stage or sets a care flag (step marks the outcome `undoable`), the
+# use case hands `remember` the journey before and the nudges she had pending, and the reply carries "That's not
+# what I meant" (a care reply asks "Did I get that right?" instead, after the care itself). The snapshot lives
+# for the very next step only: that button, or a typed "no wait" / "that's not what happened", puts back her
+# journey exactly and her nudges as they were. Anything else she does first makes the button stale.
+
+_CORRECTION = re.compile(
+    r"^\W*(no+\W+wait|wait\W+no|wrong|undo|nope,? that'?s not)\b"
+    r"|that'?s not what (i meant|i mean|i said|happened)|not what i (meant|said)"
+    r"|i did ?n'?t say (that|this)|i never said (that|this)|you misunderstood|you misread"
+    r"|you got (it|that|me) wrong|that'?s (wrong|not right|not true)|can we go back|take (it|that) back"
+)
+_COURT_ORDER = re.compile(
+    r"\b(restraining|protective|protection|no[- ]contact|court|emergency protection)\s+order"
+    r"|\border of protection\b|\binjunction\b|\bAVO\b|\bPFA\b",
+    re.IGNORECASE,
+)
+CARE_FLAGS = ("court_order", "he_said_no", "unsafe")
+_BACK_WORDS = frozenset({"back", "go back", "previous", "previous question", "back please"})
+
+
+def is_correction(text: str) -> bool:
+    """ "no wait", "that's not what happened", "i didn't say that": she is taking back what the coach read."""
+    return bool(_CORRECTION.search(" ".join(text.lower().replace("’", "'").split())))
+
+
+def mentions_court_order(text: str) -> bool:
+    return bool(_COURT_ORDER.search(text))
+
+
+def read(journey: Journey, text: str, *, first: bool = False) -> Event:
+    """What a typed message means: `interpret`, with the moments around it that only the journey knows.
+
+    A crisis is heard first, always. `first`: there is no journey yet, so she was never asked a question: her
+    "hi" is greeted with the welcome, not taken as his name. Right after a reading moved her, her correction
+    takes it back. Right after a crisis, her words are how she is. A court order is his no, whatever else.
+    """
+    event = interpret(journey, text)
+    safety = event.intent if isinstance(event, Said) and event.intent in SAFETY_INTENTS else None
+    if safety is Intent.CRISIS:
+        return event
+    if journey.undo is not None and is_correction(text):
+        return Undo(journey.undo.n)
+    if safety is None and mentions_court_order(text) and not journey.court_order:
+        return Said(Intent.HE_SAID_NO, text)
+    if safety is not None:
+        return event
+    if first:
+        return Commanded(Command.START)
+    if journey.after_crisis:
+        return CheckedIn(text)
+    if (
+        journey.stage is Stage.INTAKE
+        and journey.awaiting in INTAKE_BACK
+        and text.strip(" .!").lower() in _BACK_WORDS
+    ):
+        return WentBack(journey.awaiting)
+    return event
+
+
+def remember(before: Journey, outcome: Outcome, pending: tuple[Timer, ...] | list[Timer]) -> Outcome:
+    """Keeps what an undo puts back (the journey before, her pending nudges then) and offers the undo."""
+    n = before.undo_count + 1
+    snapshot = Snapshot(n, before.evolve(undo=None, after_crisis=False), tuple(pending), outcome.care)
+    j = outcome.journey.evolve(undo=snapshot, undo_count=n)
+    if outcome.care:
+        # Safety first: the care reply has gone out as it is; only then the question.
+        check = Reply(M.did_i_get_that_right(), M.did_i_get_that_right_buttons(n))
+        return replace(outcome, journey=j, replies=(*outcome.replies, check))
+    if not outcome.replies:
+        return replace(outcome, journey=j, replies=(Reply(M.moved_on_quietly(), M.undo_buttons(n)),))
+    *rest, last = outcome.replies
+    last = Reply(last.text, (*last.buttons, *M.undo_buttons(n)))
+    return replace(outcome, journey=j, replies=(*rest, last))
+
+
+def on_undo(t: Turn, event: Undo) -> Outcome:
+    j = t.journey
+    snapshot = j.undo
+    if snapshot is None or snapshot.n != event.n:
+        return _out(j, Reply(M.stale_button()), *_ask(j))
+    if event.keep:
+        # Only care replies ask "did I get that right?": no question of ours follows her yes.
+        return _out(j.evolve(undo=None), Reply(M.thanks_for_confirming(j)))
+    back = snapshot.journey.evolve(undo=None, undo_count=j.undo_count)
+    pending = {x.kind for x in snapshot.timers}
+    # Say plainly which care reading is lifted: his no, her safety, an order, or the crisis pause.
+    lifted = tuple(f for f in CARE_FLAGS if getattr(j, f) and not getattr(back, f))
+    if snapshot.care and not lifted:
+        lifted = ("crisis",)
+    reply = Reply(M.undone(back, lifted), M.stage_buttons(back.stage, back))
+    return _out(back, reply, *_ask(back), set_timers=snapshot.timers, cancel=frozenset(NudgeKind) - pending)
+
+
+def _mark_undoable(event: Event, before: Journey, outcome: Outcome) -> Outcome:
+    """Her own words (not a button of ours) moved her stage or set a care flag: that reading can be undone."""
+    words = isinstance(event, Said) and bool(event.text)
+    if not (words or isinstance(event, Answered)):
+        return outcome
+    after = outcome.journey
+    flagged = any(getattr(after, f) and not getattr(before, f) for f in CARE_FLAGS)
+    crisis = isinstance(event, Said) and event.intent is Intent.CRISIS
+    # Answers move her through the intake by design (Back corrects those); a typed answer later on that moved
+    # her ("i'm not sure, i need to think" taken as the reason she named) is a reading like any other.
+    stage_moved = after.stage is not before.stage
+    if isinstance(event, Answered) and before.stage is Stage.INTAKE:
+        stage_moved = False
+    moved = stage_moved or flagged or crisis
+    if not moved:
+        return outcome
+    return replace(outcome, undoable=True, care=flagged or crisis)
+
+
+def _the_moment_passed(journey: Journey, event: Event) -> Journey:
+    """An undo answers only the very next step; "after a crisis" only her next words (a nudge keeps it); so
+    do a yes/no the coach asked and a message it asked about (until she taps which reading is right)."""
+    if isinstance(event, Undo):
+        return journey
+    if isinstance(event, TimerFired):
+        return journey.evolve(undo=None) if journey.undo is not None else journey
+    changes: dict[str, object] = {}
+    if journey.undo is not None or journey.after_crisis:
+        changes.update(undo=None, after_crisis=False)
+    if journey.asked is not None:
+        changes["asked"] = None
+    if journey.unclear_text and not isinstance(event, Clarified):
+        changes["unclear_text"] = ""
+    return journey.evolve(**changes) if changes else journey
+
+
+# --------------------------------------------------------------------------------------------------
+# The intake's Back button: the question before, asked again (its answer is replaced when she answers).
+
+INTAKE_BACK: dict[Question, Question] = {
+    Question.ENDED: Question.HIS_NAME,
+    Question.WHO_ENDED: Question.ENDED,
+    Question.HIS_REASON: Question.WHO_ENDED,
+    Question.STILL_TALK: Question.HIS_REASON,
+    Question.LAST_CONTACT: Question.STILL_TALK,
+    Question.TIMEZONE: Question.STILL_TALK,  # or LAST_CONTACT, when she said they are in no contact
+    Question.READY: Question.TIMEZONE,
+    Question.READY_AFTER_REFLECTION: Question.READY,
+}
+
+
+def on_went_back(t: Turn, question: Question) -> Outcome:
+    j = t.journey
+    if j.stage is not Stage.INTAKE or j.awaiting is not question or question not in INTAKE_BACK:
+        return _out(j, Reply(M.stale_button()), *_ask(j))
+    previous = INTAKE_BACK[question]
+    if question is Question.TIMEZONE and j.facts.still_talk == "no_contact":
+        previous = Question.LAST_CONTACT
+    if previous in (Question.STILL_TALK, Question.LAST_CONTACT):
+        j = j.evolve(last_contact_at=None)  # the no-contact clock comes from these answers: asked afresh
+    j = j.evolve(awaiting=previous)
+    return _out(j, *_ask(j))
+
+
+def on_checked_in(t: Turn, text: str) -> Outcome:
+    """Her first words after a crisis message: acknowledged; the question she still owes is asked again after."""
+    j = t.journey
+    if j.awaiting is not None:
+        return _out(j, Reply(M.after_crisis_heard()), *_ask(j))
+    return _out(j, Reply(M.after_crisis_heard(), M.stage_buttons(j.stage, j)))
 
 
 def step(journey: Journey, event: Event, now: datetime, pace: Pace | None = None) -> Outcome:
     """The program: (journey, event, now) -> new journey, replies, timers. Pure; never raises for bad input."""
     pace = pace or Pace()
+    journey = _the_moment_passed(journey, event)
     t = Turn(journey, now, pace, event.text if isinstance(event, Said) else "")
-    caught_up = _catch_up(t) if not isinstance(event, TimerFired) else None
+    caught_up = _catch_up(t) if not isinstance(event, TimerFired | Undo) else None
     if caught_up is not None:
         t = Turn(caught_up.journey, now, pace, t.text)
     outcome = _dispatch(t, event)
-    return _merge(caught_up, outcome) if caught_up is not None else outcome
+    if caught_up is not None:
+        outcome = _merge(caught_up, outcome)
+    return _mark_undoable(event, t.journey, outcome)
 
 
 def _dispatch(t: Turn, event: Event) -> Outcome:
@@ -1230,7 +1631,9 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
                 )
             return row_for(t.journey.stage, intent).handler(t)
         case Answered(question=question, value=value):
-            if question in MENU_QUESTIONS and t.journey.awaiting is not question:
+            if question in MENU_QUESTIONS and (
+                t.journey.awaiting is not question or value in MENU_VALUES.get(question, ())
+            ):
                 return on_menu_button(t, question, value)
             return on_answer(t, question, value)
         case Commanded(command=command, arg=arg):
@@ -1241,7 +1644,46 @@ def _dispatch(t: Turn, event: Event) -> Outcome:
             return on_suggest_button(t, event)
         case TimerFired(kind=kind):
             return on_timer(t, kind)
+        case Undo():
+            return on_undo(t, event)
+        case WentBack(question=question):
+            return on_went_back(t, question)
+        case CheckedIn(text=text):
+            return on_checked_in(t, text)
+        case Unclear():
+            return on_unclear(t, event)
+        case Clarified(choice=choice):
+            return on_clarified(t, choice)
     return _out(t.journey, Reply(M.didnt_catch()))
+
+
+def on_unclear(t: Turn, event: Unclear) -> Outcome:
+    """Unsure what she meant: one short question, never a guess and never filed away unread."""
+    j = t.journey.evolve(unclear_text=event.text[:MAX_NOTE])
+    if event.check is not None:
+        return _out(j, Reply(M.safety_check(event.check, j.facts), M.safety_check_buttons(event.check)))
+    if not event.options:
+        return _out(j, Reply(M.cant_read_this_language(), M.unsure_buttons(())))
+    return _out(j, Reply(M.unsure_what_you_meant(), M.unsure_buttons(event.options)))
+
+
+def on_clarified(t: Turn, choice: str) -> Outcome:
+    """She said which reading was right: her kept message is handled as that."""
+    text = t.journey.unclear_text
+    if choice in SAFETY_INTENTS:
+        # "Yes" to a safety question is heard whenever it comes, even on an old message.
+        return _dispatch(
+            Turn(t.journey.evolve(unclear_text=""), t.now, t.pace, text), Said(Intent(choice), text)
+        )
+    if not text:
+        return _out(t.journey, Reply(M.unclear_is_old()))
+    j = t.journey.evolve(unclear_text="")
+    turn = Turn(j, t.now, t.pace, text)
+    if choice == "journal":
+        return on_other(turn)
+    if choice == "safe":
+        return _merge(_out(j, Reply(M.glad_youre_safe())), _dispatch(turn, interpret(j, text, checked=True)))
+    return _dispatch(turn, Said(Intent(choice), text))
 
 
 def choose_nudge(kinds: list[NudgeKind] | tuple[NudgeKind, ...]) -> NudgeKind:

@@ -103,7 +103,7 @@ def _options(stage: Stage, facts: Facts, variant: int, style: str) -> tuple[Text
     by_tone = drafts.TEMPLATES[stage]
     shorter = style == "shorter"
     memories = [m for m in facts.memories if m.strip()]
-    have = {"memory": bool(memories), "now_into": bool(facts.now_into.strip())}
+    have = {"memory": bool(memories), "now_into": bool(drafts.as_topic(facts.now_into, facts.pronoun))}
 
     def memory(turn: int) -> str:
         # A new memory each time the rotation comes round to the template that uses one.
@@ -143,7 +143,9 @@ def _first_fitting(
         text = drafts.fill(
             raw, name=facts.his_name, pronoun=facts.pronoun, memory=memory, now_into=facts.now_into
         )
-        if text in seen or review_draft(text, stage).verdict is not Verdict.SEND:
+        # In his_move every option answers a text from him (mode ANSWER), so it is reviewed as a reply.
+        replying = True if stage is Stage.HIS_MOVE else None
+        if text in seen or review_draft(text, stage, replying=replying).verdict is not Verdict.SEND:
             continue
         seen.add(text)
         picked.append((text, drafts.fill(template.why, name=facts.his_name, pronoun=facts.pronoun)))

@@ -20,10 +20,21 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from coach.reading.model import DATA, LinearModel, shipped
 from coach.vocabulary import Intent
 
-__all__ = ["asks_for_manipulation", "normalise", "understand"]
+__all__ = [
+    "Reading",
+    "asks_for_manipulation",
+    "model_input",
+    "name_in",
+    "normalise",
+    "read",
+    "understand",
+    "yes_or_no",
+]
 
 # Safety checks read this much of a message; the scored intents only need its start.
 _SAFETY_CHARS = 20_000
@@ -197,11 +208,15 @@ def normalise(text: str) -> str:
 _HE = r"(?:he|hes|hed|she|shes|they|theyve|theyre|my ex)"
 _HIM = r"(?:him|her|them|my ex)"
 _HIS = r"(?:his|her|their|my exs)"
+# A word between him and what he did that is not a negation ("he just blocked me", not "he never hit me").
+_ADV = (
+    r"(?:(?!(?:not|never|hasnt|havent|hadnt|didnt|doesnt|dont|wont|wouldnt|isnt|wasnt|cant|couldnt)\b)\w+ )"
+)
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
     source = "|".join(f"(?:{p})" for p in patterns)
-    source = source.replace("{HE}", _HE).replace("{HIM}", _HIM).replace("{HIS}", _HIS)
+    source = source.replace("{HE}", _HE).replace("{HIM}", _HIM).replace("{HIS}", _HIS).replace("{ADV}", _ADV)
     return re.compile(_fold(source))
 
 
@@ -1038,7 +1053,11 @@ _RULES_SOURCE: list[tuple[Intent, float, list[str]]] = [
         ],
     ),
     (Intent.FEELING_DOWN, 2.0, [r"\b(?:failure|heavy|a loser|useless|defeated|drained)\b"]),
-    (Intent.I_CONTACTED_HIM, 2.5, [r"\bi? ?voice ?noted (?:him|her|them)\b|\bsent (?:him|her|them) a voice ?note\b"]),
+    (
+        Intent.I_CONTACTED_HIM,
+        2.5,
+        [r"\bi? ?voice ?noted (?:him|her|them)\b|\bsent (?:him|her|them) a voice ?note\b"],
+    ),
     (Intent.WE_MET, 3.0, [r"\b{HE} was there\b.{0,30}\bwe (?:talked|chatted|spoke|danced|laughed)\b"]),
 ]
 
@@ -1094,25 +1113,120 @@ def _small_talk(words: list[str]) -> bool:
 
 
 def understand(text: str) -> Intent:
-    """The intent of a free-text message. Never raises; an empty or unreadable message is `other`."""
-    try:
-        return _understand(text if isinstance(text, str) else str(text))
-    except Exception:  # a classifier bug must not take the bot down; an unknown message is "other"
-        return Intent.OTHER
+    """The likeliest intent of a free-text message, without context. Never raises; an empty or unreadable
+    message is `other`. (`read` says more: how sure, what else it might be, whether to ask about safety.)"""
+    return read(text).intent
 
 
-def _understand(text: str) -> Intent:
+# --------------------------------------------------------------------------------------------------
+# Two readers. The exact rules above decide what must be exact: a safety statement made plainly, an empty or
+# emoji-only message. Everything else goes to the trained reader (coach.reading), which sees the words, a
+# sentence embedding, and what the rules found (as features, so it learns how far to trust each). It may
+# raise a safety reading the rules missed, never lower one they found plainly.
+#
+# A safety rule that fires inside a frame is not taken as a plain statement: she negates it ("i'd never hurt
+# myself"), jokes ("i'd die lol"), supposes or fears it ("what if he blocks me"), or tells of someone else
+# or a story ("in the movie he stalks her"). Then the trained reader decides, and below ACT but above CHECK
+# the coach asks her directly rather than guess either way.
+
+_SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
+# Probability at which the trained reader's safety reading is acted on at once, and the lower one at which
+# the coach asks first ("Are you thinking about hurting yourself?"). Chosen on a held-out training file
+# (see bench/README.md); a miss costs far more than a question, so CHECK sits low.
+ACT = {Intent.CRISIS: 0.6, Intent.UNSAFE: 0.6, Intent.HE_SAID_NO: 0.6}
+CHECK = {Intent.CRISIS: 0.15, Intent.UNSAFE: 0.25, Intent.HE_SAID_NO: 0.3}
+# Below this the likeliest reading is a guess: the coach asks, offering the likeliest few.
+SURE = 0.5
+MARGIN = 0.2
+
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|nor|dont|didnt|doesnt|wouldnt|wont|isnt|wasnt|arent|werent|cant|couldnt|without|"
+    r"havent|hasnt|hadnt|instead of|nothing like|far from)\b(?: \w+){0,5} ?$"
+)
+_SUPPOSED = re.compile(
+    r"\b(?:what if|if|scared|afraid|terrified|worried|worry|fear|in case|might|maybe|imagine|pretend|"
+    r"whether|wonder)\b(?: \w+){0,5} ?$"
+)
+_JOKING = re.compile(
+    r"\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jk|just kidding|kidding|joking|figuratively|metaphorically)\b"
+)
+_JOKE_EMOJI = frozenset("\U0001f602\U0001f923\U0001f480\U0001f606\U0001f605\U0001f61c\U0001f92a")
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:movie|film|show|series|episode|book|novel|podcast|song|lyrics|news|article|documentary|game|"
+    r"thriller|my (?:friend|best friend|sister|brother|mom|mum|dad|father|mother|boss|cousin|coworker|"
+    r"colleague|roommate|neighbou?r|therapist)|her ex|his (?:brother|dad|father|friend|ex)|years ago|"
+    r"as a (?:teen|teenager|kid|child)|in (?:high )?school|by accident|accidentally|unblock\w*|last year|"
+    r"in (?:19|20)\d\d|back then|other ex|friends ex|my friends)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a message most likely means, and how sure the coach may be of it."""
+
+    intent: Intent
+    confidence: float = 1.0  # the trained reader's probability (1.0 where an exact rule decided)
+    alternatives: tuple[Intent, ...] = ()  # set when unsure: the likeliest readings after `intent`
+    check: Intent | None = None  # a safety reading too unsure to act on: ask her about it first
+    unreadable: bool = False  # mostly in a script the readers were not trained on
+
+    @property
+    def sure(self) -> bool:
+        return not self.alternatives and self.check is None
+
+
+def _framed(norm: str, raw: str, at: int) -> bool:
+    before = norm[max(0, at - 60) : at]
+    return bool(
+        _NEGATED.search(before)
+        or _SUPPOSED.search(before)
+        or _JOKING.search(norm)
+        or _SOMEONE_ELSE.search(norm)
+        or any(c in _JOKE_EMOJI for c in raw)
+    )
+
+
+def _load_plain_safety() -> tuple[tuple[Intent, re.Pattern[str]], ...]:
+    rows = (DATA / "plain_safety.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    pairs = [row.split("\t", 1) for row in rows if row.strip()]
+    return tuple((Intent(intent), _compile([pattern])) for intent, pattern in pairs)
+
+
+# Plain safety statements, in priority order (crisis, unsafe, his no): data, so they can be read and reviewed.
+_PLAIN_SAFETY = _load_plain_safety()
+_BROAD_SAFETY = ((Intent.CRISIS, _CRISIS), (Intent.UNSAFE, _UNSAFE), (Intent.HE_SAID_NO, _HE_SAID_NO))
+
+
+def _plain_safety(norm: str, raw: str) -> Intent | None:
+    """The safety intent a plain statement makes (outside any frame), or None."""
+    for intent, pattern in _PLAIN_SAFETY:
+        if any(not _framed(norm, raw, m.start()) for m in pattern.finditer(norm)):
+            return intent
+    return None
+
+
+def _safety_hints(norm: str, raw: str) -> list[str]:
+    """What the broad safety patterns (tuned for recall, so they also fire on jokes and negations) found,
+    for the trained reader to weigh: e.g. "crisis:framed"."""
+    hints = []
+    for intent, pattern in _BROAD_SAFETY:
+        match = pattern.search(norm)
+        if match is not None:
+            hints.append(f"{intent.value}:{'framed' if _framed(norm, raw, match.start()) else 'plain'}")
+    return hints
+
+
+def model_input(text: str) -> tuple[str, tuple[str, ...]]:
+    """What the trained reader sees: the normalised message with any draft cut out, and what the rules found
+    in it (a scored intent, a safety rule in or out of a frame). Training uses exactly this."""
     norm = normalise(text[:_SAFETY_CHARS])
-    if _CRISIS.search(norm):
-        return Intent.CRISIS
-    if _UNSAFE.search(norm):
-        return Intent.UNSAFE
-    if _HE_SAID_NO.search(norm):
-        return Intent.HE_SAID_NO
-    if not norm:
-        # Emoji or punctuation only ("👍", "❤️", "?!") is a reaction, not a report.
-        return Intent.SMALL_TALK if text.strip() else Intent.OTHER
+    extra = _safety_hints(norm, text[:_SCORED_CHARS])
     frame = normalise(_cut_draft(text[:_SCORED_CHARS]))
+    extra += [f"rule:{intent.value}" for intent in _rule_scores(text, frame)]
+    return frame, tuple(extra)
+
+
+def _rule_scores(text: str, frame: str) -> dict[Intent, float]:
     words = frame.split()
     scores = _scores(frame)
     if _COMMAND.search(text[:_SCORED_CHARS]):
@@ -1121,9 +1235,103 @@ def _understand(text: str) -> Intent:
         scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 3.0
     elif len(words) <= 4 and _SMALL_START.match(frame):
         scores[Intent.SMALL_TALK] = scores.get(Intent.SMALL_TALK, 0.0) + 1.0
-    if not scores:
-        return Intent.OTHER
-    return max(scores, key=lambda intent: (scores[intent], -_RANK[intent]))
+    return scores
+
+
+# A message is read once per step, but `understand` and a retry may ask again; pure, so a few are remembered.
+@functools.lru_cache(maxsize=8)
+def read(text: str) -> Reading:
+    """Both readers on one message. Never raises: an unreadable message is `other`."""
+    try:
+        return _read(text if isinstance(text, str) else str(text))
+    except Exception:  # a reader bug must not take the bot down; the coach then asks what she meant
+        return Reading(Intent.OTHER, 0.0)
+
+
+def _read(text: str) -> Reading:
+    norm = normalise(text[:_SAFETY_CHARS])
+    if not norm:
+        # Emoji or punctuation only ("👍", "❤️", "?!") is a reaction, not a report.
+        return Reading(Intent.SMALL_TALK if text.strip() else Intent.OTHER)
+    plain = _plain_safety(norm, text[:_SCORED_CHARS])
+    if plain is not None:
+        return Reading(plain)
+    if not _mostly_latin(norm):
+        # Neither reader knows this script: only the broad safety patterns (which know a few) may speak.
+        hint = next((i for i, p in _BROAD_SAFETY if p.search(norm)), None)
+        if hint is not None:
+            return Reading(hint)
+        return Reading(Intent.OTHER, 0.0, unreadable=True)
+    frame, extra = model_input(text)
+    probs = {Intent(label): p for label, p in _intent_model().probabilities(frame, extra).items()}
+    for intent in _SAFETY:
+        if probs[intent] >= ACT[intent]:
+            return Reading(intent, probs[intent])
+    check = next((s for s in _SAFETY if probs[s] >= CHECK[s]), None)
+    ranked = sorted((i for i in probs if i not in _SAFETY), key=probs.__getitem__, reverse=True)
+    best, second = ranked[0], ranked[1]
+    if probs[best] >= SURE and probs[best] - probs[second] >= MARGIN:
+        return Reading(best, probs[best], check=check)
+    alternatives = tuple(i for i in ranked[1:3] if probs[i] >= 0.1) or (second,)
+    return Reading(best, probs[best], alternatives=alternatives, check=check)
+
+
+# --------------------------------------------------------------------------------------------------
+# Answers to the coach's own questions.
+
+_YES = re.compile(
+    r"^(?:yes|yeah|yea|yep|yup|ya|yas|yess|sure|indeed|finally|si|oui|ja|sim|affirmative|he did|she did|"
+    r"they did|of course|he has|she has|they have)\b"
+)
+_NO = re.compile(
+    r"^(?:no|nope|nah|nay|not yet|nothing|not really|never|nada|non|nein|nao|still no|still nothing|he didnt|"
+    r"she didnt|they didnt|he hasnt|she hasnt|they havent|zero|none)\b|\bnot even (?:read|opened|seen)\b|"
+    r"\bleft (?:me )?on (?:read|delivered)\b|\bradio silence\b|\bcrickets\b|\bstill waiting\b"
+)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """Her answer to a yes/no question: True, False, or None when it is neither."""
+    norm = normalise(text[:_SCORED_CHARS])
+    if _NO.search(norm):
+        return False
+    if _YES.search(norm):
+        return True
+    return None
+
+
+_NAME_INTRO = re.compile(
+    r"^(?:his name is|her name is|their name is|hes called|shes called|theyre called|he is called|"
+    r"call him|call her|call them|its|it is|name is|names|just)\s+",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:[-'’.][^\W\d_]+)*\.?$")
+# Short words that are never his name: greetings, replies, questions about the bot.
+_NOT_A_NAME = frozenset(
+    """hi hey hello hiya yo sup hola ok okay k yes no yeah nope thanks thank you help what who why how when
+    where huh hmm idk start stop menu test hallo bonjour hii heyy lol haha sorry please pls wait back
+    cancel settings nothing none him her them he she they ex my boyfriend idiot""".split()
+)
+
+
+def name_in(text: str) -> str | None:
+    """The name in her answer to "What should I call him?" ("Mark", "his name is Mark"), or None when her
+    words do not look like a name ("hi", "what is this", a sentence)."""
+    words = _NAME_INTRO.sub("", " ".join(text.split()).strip(" .!?,")).split()
+    if not 1 <= len(words) <= 3 or not all(_NAME_WORD.match(w) for w in words):
+        return None
+    if " ".join(words).lower() in _NOT_A_NAME or words[0].lower() in _NOT_A_NAME:
+        return None
+    return " ".join(words)
+
+
+def _mostly_latin(norm: str) -> bool:
+    letters = [c for c in norm if c.isalpha()]
+    return sum(c.isascii() for c in letters) * 2 >= len(letters)
+
+
+def _intent_model() -> LinearModel:
+    return shipped("intent_model")
 
 
 # --------------------------------------------------------------------------------------------------

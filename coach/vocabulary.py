@@ -98,6 +98,13 @@ class Question(StrEnum):
     SET_NUDGE_HOUR = "set_nudge_hour"
     SET_NAME = "set_name"
     SET_PRONOUN = "set_pronoun"
+    # yes/no questions a nudge asks; her next words are read as the answer where they are one
+    DID_HE_REPLY = "did_he_reply"
+    HEARD_FROM_HIM = "heard_from_him"
+    SET_ENDED = "set_ended"  # every intake fact can be changed afterwards, in /settings
+    SET_WHO_ENDED = "set_who_ended"
+    SET_HIS_REASON = "set_his_reason"
+    SET_STILL_TALK = "set_still_talk"
     RESET = "reset"
     DELETE = "delete"
 
@@ -193,9 +200,15 @@ class Journey:
     last_met_at: datetime | None = None
     he_said_no: bool = False  # consent: he declined, blocked her or asked for no contact
     unsafe: bool = False  # she described him as violent, threatening or controlling
+    court_order: bool = False  # a restraining or protective order: never contact, even if he reaches out
+    after_crisis: bool = False  # her next words are about how she is, not an answer to a question
+    undo: Snapshot | None = None  # what "That's not what I meant" puts back, for the very next step only
+    undo_count: int = 0  # numbers the snapshots, so an old undo button is known for what it is
     quiet_until: datetime | None = None  # after a crisis message: no nudges until then
     suggestion_round: int = 0  # rotates template variants so she does not see the same three twice
     last_options: tuple[str, ...] = ()  # the texts she was last offered, so "I sent #2" records what she saw
+    asked: Question | None = None  # a yes/no the coach just asked ("Did he reply?"); read with her next words
+    unclear_text: str = ""  # her message the coach was unsure of, kept until she says which reading is right
 
     def evolve(self, **changes: Any) -> Journey:
         return replace(self, **changes)
@@ -246,6 +259,28 @@ class TimerFired:
 
 
 @dataclass(frozen=True, slots=True)
+class Undo:
+    """ "That's not what I meant" on snapshot `n` (typed or pressed); keep=True: "yes, you got it right"."""
+
+    n: int
+    keep: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WentBack:
+    """The intake's Back button on `question`: ask the one before it again."""
+
+    question: Question
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    """Her first words after a crisis message: heard as how she is, whatever they look like."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Suggest:
     """A button on a set of suggestions: another set, shorter, more playful, or "I sent option n"."""
 
@@ -255,7 +290,36 @@ class Suggest:
     style: str = "default"
 
 
-Event = Said | Answered | Commanded | StepDone | TimerFired | Suggest
+@dataclass(frozen=True, slots=True)
+class Unclear:
+    """Neither reader is sure what she meant: ask, offering `options` (the likeliest readings), or, with
+    `check`, ask directly about her safety first."""
+
+    text: str
+    options: tuple[Intent, ...] = ()
+    check: Intent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clarified:
+    """Her answer to an Unclear question: an intent's value, "journal" (just keep it), or "safe"."""
+
+    choice: str
+
+
+Event = (
+    Said
+    | Answered
+    | Commanded
+    | StepDone
+    | TimerFired
+    | Suggest
+    | Undo
+    | WentBack
+    | CheckedIn
+    | Unclear
+    | Clarified
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,6 +360,20 @@ class Outcome:
     notes: tuple[Note, ...] = ()
     effects: tuple[Effect, ...] = ()
     offered: tuple[int, str] | None = None  # (variant, style) of a set of texts offered in replies[0]
+    # A reading of her free text moved her stage or set a care flag: the use case keeps a snapshot to undo it
+    # (program.remember). care: a care reply, which asks "Did I get that right?" rather than carry a button.
+    undoable: bool = False
+    care: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Where she was before a reading moved her, and the nudges she had pending then."""
+
+    n: int
+    journey: Journey
+    timers: tuple[Timer, ...] = ()
+    care: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,11 +406,29 @@ def journey_to_dict(journey: Journey) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(journey):
         value = getattr(journey, f.name)
-        if f.name in ("facts", "prefs"):
+        if f.name == "undo":
+            out[f.name] = _snapshot_to_dict(value) if value is not None else None
+        elif f.name in ("facts", "prefs"):
             out[f.name] = {g.name: _encode(getattr(value, g.name)) for g in fields(value)}
         else:
             out[f.name] = _encode(value)
     return out
+
+
+def _snapshot_to_dict(snap: Snapshot) -> dict[str, Any]:
+    return {
+        "n": snap.n,
+        "journey": journey_to_dict(snap.journey),
+        "timers": [[t.kind.value, t.due_at.isoformat()] for t in snap.timers],
+        "care": snap.care,
+    }
+
+
+def _snapshot_from_dict(data: Any) -> Snapshot | None:
+    if not isinstance(data, dict) or "journey" not in data:
+        return None
+    timers = tuple(Timer(NudgeKind(k), datetime.fromisoformat(at)) for k, at in data.get("timers") or ())
+    return Snapshot(int(data.get("n", 0)), journey_from_dict(data["journey"]), timers, bool(data.get("care")))
 
 
 def _dt(value: Any) -> datetime | None:
@@ -368,7 +464,13 @@ def journey_from_dict(data: dict[str, Any]) -> Journey:
         last_met_at=_dt(data.get("last_met_at")),
         he_said_no=bool(data.get("he_said_no", False)),
         unsafe=bool(data.get("unsafe", False)),
+        court_order=bool(data.get("court_order", False)),
+        after_crisis=bool(data.get("after_crisis", False)),
+        undo=_snapshot_from_dict(data.get("undo")),
+        undo_count=int(data.get("undo_count", 0)),
         quiet_until=_dt(data.get("quiet_until")),
         suggestion_round=int(data.get("suggestion_round", 0)),
         last_options=tuple(str(x) for x in data.get("last_options") or ()),
+        asked=Question(data["asked"]) if data.get("asked") else None,
+        unclear_text=str(data.get("unclear_text") or ""),
     )

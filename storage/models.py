@@ -180,6 +180,16 @@ class SendSlotRow(Base):
     next_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ProcessedUpdateRow(Base):
+    """An update_id already handled, written in the transaction that handled it; kept about two days
+    (Telegram gives up redelivering long before that)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 metadata = Base.metadata
 # The Core tables the repositories write through (statements on tables skip the ORM's unit of work).
 users = metadata.tables["users"]
@@ -189,3 +199,4 @@ entries = metadata.tables["entries"]
 nudges = metadata.tables["nudges"]
 outbox = metadata.tables["outbox"]
 send_slots = metadata.tables["send_slots"]
+processed_updates = metadata.tables["processed_updates"]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     select,
     true,
     update,
@@ -56,6 +57,7 @@ from storage.models import UtcDateTime
 
 U, J, H, E, N = models.users, models.journeys, models.history, models.entries, models.nudges
 OB = models.outbox
+P = models.processed_updates
 
 
 class Executor(Protocol):
@@ -230,6 +232,14 @@ class Statements:
             .limit(1)
         )
         self._build_claim(dialect)
+        # No row back means another transaction recorded it first (a concurrent one is waited for: the primary
+        # key's uniqueness check blocks until it commits or rolls back).
+        seen = insert(P).values(update_id=bindparam("uid"), handled_at=_time("at"))
+        self.update_first_time = seen.on_conflict_do_nothing(index_elements=[P.c.update_id]).returning(
+            P.c.update_id
+        )
+        self.update_prune = delete(P).where(P.c.handled_at < _time("before"))
+        self.nudge_backlog = select(func.count(), func.min(N.c.due_at)).where(N.c.status == PENDING)
         self.nudge_release = (
             update(N)
             .where(N.c.id.in_(bindparam("ids", expanding=True)), N.c.status == CLAIMED)
@@ -781,6 +791,27 @@ def _queued(
 ) -> Queued:
     rows = tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in buttons or ())
     return Queued(message_id, user_id, chat_id, Reply(text, rows), attempts)
+class SqlUpdates:
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+
+    async def first_time(self, update_id: int, now: datetime) -> bool:
+        found = await self._conn.execute(self._sql.update_first_time, {"uid": update_id, "at": now})
+        return found.first() is not None
+
+    async def prune(self, before: datetime) -> int:
+        """Forgets update_ids handled before `before`; returns how many."""
+        result = await self._conn.execute(self._sql.update_prune, {"before": before})
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def nudge_backlog(conn: Executor, now: datetime) -> tuple[int, float]:
+    """How many nudges are pending, and how many seconds the oldest due one is late (0 if none is due)."""
+    result = await conn.execute(statements_for(conn.dialect.name).nudge_backlog)
+    count, oldest = tuple(result.one())
+    if oldest is None:
+        return int(count), 0.0
+    return int(count), max(0.0, (now - oldest).total_seconds())
 
 
 # Children first, so the order also works without ON DELETE CASCADE.
@@ -849,9 +880,11 @@ __all__ = [
     "SqlJourneys",
     "SqlNudges",
     "SqlOutbox",
+    "SqlUpdates",
     "SqlUsers",
     "Statements",
     "delete_user",
     "export_user",
+    "nudge_backlog",
     "statements_for",
 ]

@@ -9,13 +9,14 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, RootTransaction, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from coach.ports import Entries, History, Journeys, Nudges, Outbox, Users
+from coach.ports import Entries, History, Journeys, Nudges, Outbox, Updates, Users
 from storage.db import create_engine, create_inline_sqlite_engine, is_sqlite
 from storage.migrate import upgrade_to_head
 from storage.repositories import (
@@ -26,9 +27,11 @@ from storage.repositories import (
     SqlJourneys,
     SqlNudges,
     SqlOutbox,
+    SqlUpdates,
     SqlUsers,
     delete_user,
     export_user,
+    nudge_backlog,
     statements_for,
 )
 
@@ -51,6 +54,8 @@ class SqlTransaction:
         self.entries: Entries = SqlEntries(conn, sql)
         self.nudges: Nudges = SqlNudges(conn, sql)
         self.outbox: Outbox = SqlOutbox(conn, sql)
+        self._updates = SqlUpdates(conn, sql)
+        self.updates: Updates = self._updates
 
     async def export(self, user_id: int) -> dict[str, Any]:
         """Everything held about her: user, journey, history, entries, nudges; JSON-ready."""
@@ -62,6 +67,13 @@ class SqlTransaction:
         await self.flush()
         await delete_user(self._conn, user_id)
         self._journeys.forget(user_id)
+
+    @property
+    def conn(self) -> Executor:
+        return self._conn
+
+    async def prune_updates(self, before: datetime) -> int:
+        return await self._updates.prune(before)
 
     async def flush(self) -> None:
         """Writes what is buffered (history); done before every commit."""
@@ -152,6 +164,21 @@ class SqlStore:
             tx = SqlTransaction(aconn)
             yield tx
             await tx.flush()
+
+    async def ping(self) -> None:
+        """Raises unless the database answers `SELECT 1`."""
+        async with self.transaction() as tx:
+            await tx.conn.execute(text("SELECT 1"))
+
+    async def nudge_backlog(self, now: datetime) -> tuple[int, float]:
+        """Pending nudges, and how late in seconds the oldest due one is (for /metrics)."""
+        async with self.transaction() as tx:
+            return await nudge_backlog(tx.conn, now)
+
+    async def prune_updates(self, before: datetime) -> int:
+        """Forgets handled update_ids older than `before` (Telegram stopped redelivering them long ago)."""
+        async with self.transaction() as tx:
+            return await tx.prune_updates(before)
 
     async def close(self) -> None:
         if self.sync_engine is not None:

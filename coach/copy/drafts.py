@@ -20,14 +20,46 @@ Plain text only (no Markdown or HTML): the Telegram adapter sends it as is.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from coach.vocabulary import Facts, Pronoun, Stage, Tone
 
-if TYPE_CHECKING:  # the render functions only read these; importing them at run time would be circular
-    from coach.review import Review
-    from coach.suggest import Suggestions
+# Copy imports no logic: coach.review and coach.suggest read this module, never the other way round. The
+# renderers below take anything with these plain fields (a Review, a Suggestions), so they need neither.
+
+
+class OptionView(Protocol):
+    @property
+    def tone(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def why(self) -> str: ...
+
+
+class SuggestionsView(Protocol):
+    @property
+    def stage(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def options(self) -> Sequence[OptionView]: ...
+    @property
+    def withheld(self) -> str | None: ...
+    @property
+    def days_left(self) -> int | None: ...
+
+
+class ReviewView(Protocol):
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def reasons(self) -> Sequence[str]: ...
+    @property
+    def better(self) -> str | None: ...
+
 
 SHORT_MAX = 70  # style "shorter": about one line on a phone
 
@@ -217,7 +249,7 @@ TEMPLATES: dict[Stage, dict[Tone, tuple[Template, ...]]] = {
                 "Turns out I'm not perfect either 🙂 Chat sometime?",
             ),
             _t(
-                "Coffee and an honest chat sometime? I'll bring the coffee and my share of the mistakes 🙂",
+                "Coffee and an honest chat sometime? My treat, and I'll own my share of the mistakes 🙂",
                 "Light, and you own your part before you even sit down.",
                 "Coffee and an honest chat sometime? 🙂",
             ),
@@ -501,7 +533,7 @@ _REVIEW_FALLBACK: dict[Stage, str] = {
     Stage.THE_OPTION: "I'd be open to trying again, slowly. No pressure, just putting it out there.",
     Stage.HIS_MOVE: "So nice to hear from you! How's your week going?",
     Stage.TOGETHER: "Hope your day is going well! Thinking of you.",
-    Stage.MOVING_ON: "I wish you well, {name}. Take care of yourself.",
+    Stage.MOVING_ON: "I wish you well, {name}. All the best.",
 }
 
 
@@ -563,6 +595,33 @@ def as_you(phrase: str, pronoun: Pronoun = Pronoun.HE) -> str:
     return phrase
 
 
+# "he's training for a marathon": the subject and its verb go, so what is left can be named in a text to him.
+_SUBJECT_FIRST = {
+    Pronoun.HE: r"(he'?s|he is|he has|he was|he just|he)",
+    Pronoun.SHE: r"(she'?s|she is|she has|she was|she just|she)",
+    Pronoun.THEY: r"(they'?re|they are|they have|they were|they just)",
+}
+_LEAD_IN = r"((been|now|really|got|gotten|started|taken up|taking up|into|doing|working on)\s+)*"
+
+
+def as_topic(phrase: str, pronoun: Pronoun = Pronoun.HE) -> str:
+    """What he is into now, as a topic a text can name ("how's {now_into} going?"), or "" when her words
+    do not make one: "he's training for a marathon" -> "your training for a marathon", "his new job" ->
+    "your new job", "he moved to Leeds" -> "" (a template that needs it is then skipped)."""
+    clean = " ".join(phrase.replace("’", "'").split()).strip(" .!,;")
+    rest = re.sub(rf"^{_SUBJECT_FIRST[pronoun]}(\s+{_LEAD_IN}|$)", "", clean, flags=re.IGNORECASE)
+    if not rest or rest.lower() in ("a", "an", "the"):
+        return ""
+    first = rest.split(" ", 1)[0].lower()
+    if rest != clean and not first.endswith("ing") and first not in _LOWER_FIRST:
+        return ""  # "he moved to Leeds": a whole sentence about him, not a topic
+    if first.endswith("ing") and len(first) > 4:
+        return "your " + as_you(rest, pronoun)
+    if first in ("a", "an") and " " in rest:
+        return "your " + as_you(rest.split(" ", 1)[-1], pronoun)  # "he got a new job" -> "your new job"
+    return as_you(rest, pronoun)
+
+
 def fill(
     template: str, *, name: str = "", pronoun: Pronoun = Pronoun.HE, memory: str = "", now_into: str = ""
 ) -> str:
@@ -579,7 +638,7 @@ def fill(
         "who": name or him,
         "Who": name or he.capitalize(),
         "memory": as_you(memory, pronoun) if memory else "",
-        "now_into": as_you(now_into, pronoun) if now_into else "",
+        "now_into": as_topic(now_into, pronoun) if now_into else "",
     }
     if not name:
         template = re.sub(r",?\s*\{name\}", "", template)
@@ -589,7 +648,7 @@ def fill(
 # --------------------------------------------------------------------------------------------------
 # Showing a set of suggestions.
 
-_TONE_LABEL = {Tone.CASUAL: "Casual", Tone.WARM: "Warm", Tone.PLAYFUL: "Playful"}
+_TONE_LABEL: dict[str, str] = {Tone.CASUAL: "Casual", Tone.WARM: "Warm", Tone.PLAYFUL: "Playful"}
 
 _INTRO: dict[str, str] = {
     Stage.UNDERSTAND: "Ask {who} once, sincerely, and then just listen. When the answer comes, reply only with "
@@ -635,7 +694,7 @@ def _days(n: int) -> str:
     return "1 day left" if n == 1 else f"{n} days left"
 
 
-def render_suggestions(s: Suggestions, facts: Facts) -> str:
+def render_suggestions(s: SuggestionsView, facts: Facts) -> str:
     """The message for a set of suggestions (or why there is none right now)."""
 
     def f(text: str) -> str:
@@ -669,23 +728,31 @@ VERDICT_HEADLINE: dict[str, str] = {
     "dont_send": "I wouldn't send this one.",
 }
 
+# One line each: why a coach would say so. Placeholders {he} {him} {his} {He} are filled from her pronoun.
 REASON_TEXT: dict[str, str] = {
     "empty": "There's nothing to check yet: paste the text you're thinking of sending.",
     "too_long": "It's long. Short and sweet is easier to answer.",
+    "wordy": "It's a lot at once. Lighter and simpler says the same, and is easier to answer.",
     "negative": "Something in it sounds negative; keep it light and kind.",
-    "blame": "It points at what {he} did wrong. Blame makes people defend, not open up.",
-    "needy": "It sounds like pleading. You don't need to ask for {his} attention; let it come.",
     "too_many_questions": "Lots of questions at once feels like an interview. One is plenty.",
-    "demand": "It asks for something right away. Pressure pushes people back.",
     "bad_memory": "It brings up a hard memory. Good memories bring you closer; bad ones remind {him} why it ended.",
     "too_soon": "It's a big step for where you are now. There's a right moment for it, and it's coming.",
     "ominous": '"We need to talk" makes anyone brace for bad news.',
+    "self_harm": "What you wrote tells me you're hurting a lot, and you matter more than any text.",
     "threat": "It reads as a threat. Whatever you feel, that takes {his} choice away.",
     "showing_up": "Turning up uninvited takes {his} choice away. Meet when you both want to.",
-    "jealousy": "Trying to make {him} jealous is a game, and it doesn't build trust.",
+    "jealousy": "It plays on jealousy. That's a game, and it doesn't build trust.",
+    "checking_up": "It checks up on {him}. Where {he} was and who with is {his} to share, not yours to ask.",
+    "demand": "It puts {him} on a deadline. Pressure pushes people back; a free yes is the only one that counts.",
+    "blame": "It points at what {he} did wrong. Blame makes people defend, not open up.",
     "guilt": "It could make {him} feel guilty. Guilt may get a reply, but never the closeness you want.",
+    "needy": "It sounds like pleading. You don't need to ask for {his} attention; let it come.",
+    "sexual": "A late-night or flirty opener says 'hook-up', not 'let's rebuild something'.",
+    "lies": "It leans on something untrue, or on other people, to push {him}. Trust can't grow from that.",
     "no_contact": "You're in your quiet days. Every day of no contact counts.",
     "awaiting_reply": "Your last text is still waiting for an answer. Another one before then feels like chasing.",
+    "his_move": "Now {he} leads: let {him} text first. Your words are for when {he} does.",
+    "not_yet": "It's a good text, for a later step. Right now, keep to the step you're on.",
     "late_night": "It's the middle of your night. Things read differently after some sleep.",
     "he_said_no": "{He} asked for space. Respecting that is the kind thing, for {him} and for you.",
     "unsafe": "You told me you don't feel safe with {him}. Your safety comes first.",
@@ -699,21 +766,31 @@ INSTEAD_HE_SAID_NO = "Write it as an unsent letter, just for you, and let's focu
 INSTEAD_UNSAFE = (
     "Write it as an unsent letter, just for you. If you're in danger, call your local emergency number."
 )
-_ADVICE = frozenset({"he_said_no", "unsafe", "no_contact", "awaiting_reply"})
+INSTEAD_HIS_MOVE = "Keep it for when {he} texts you. Then answer warmly, and let {him} plan the next step."
+INSTEAD_SELF_HARM = "Please talk to someone today: findahelpline.com lists free helplines, or call your local emergency number."
+_ADVICE = frozenset({"he_said_no", "unsafe", "no_contact", "awaiting_reply", "his_move", "self_harm"})
 
 
-def render_review(r: Review, pronoun: Pronoun = Pronoun.HE) -> str:
-    """The verdict as a friendly headline, the reasons as bullets, then what to try instead."""
+def render_review(r: ReviewView, pronoun: Pronoun = Pronoun.HE) -> str:
+    """The verdict as a friendly headline, the reasons as bullets, then what to try instead.
+
+    "Don't send" names only its worst reason, in one line, and then a better way; the other verdicts list
+    each reason. `better` comes filled in already (it may be her own words, never read for placeholders)."""
     lines = [VERDICT_HEADLINE[r.verdict]]
-    if r.reasons:
+    shown = list(r.reasons[:1]) if r.verdict == "dont_send" else list(r.reasons)
+    if shown:
         lines.append("")
-        lines.extend(f"• {fill(REASON_TEXT[reason], pronoun=pronoun)}" for reason in r.reasons)
+        lines.extend(f"• {fill(REASON_TEXT[reason], pronoun=pronoun)}" for reason in shown)
     if r.better:
         lines.append("")
         if any(reason in _ADVICE for reason in r.reasons):
             lines.append(f"Instead: {r.better}")
         elif "late_night" in r.reasons:
             lines.append(f"Try it in the morning: {r.better}")
+        elif r.verdict == "dont_send":
+            lines.append(f"A better way: {r.better}")
+        elif "not_yet" in r.reasons:
+            lines.append(f"For the step you're on: {r.better}")
         else:
             lines.append(f"Try: {r.better}")
     return "\n".join(lines)

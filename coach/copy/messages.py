@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 from coach import buttons as B
 from coach.copy import drafts
-from coach.review import Review
-from coach.suggest import Suggestions
 from coach.vocabulary import (
     Button,
     Command,
@@ -148,6 +146,10 @@ CHOICES: dict[Question, tuple[tuple[str, str], ...]] = {
     Question.RESET: (("yes", "Yes, start over"), ("no", "No, keep my place")),
     Question.DELETE: (("yes", "Yes, delete everything"), ("no", "No, keep it")),
 }
+# The intake's facts, changed later in /settings, take the same answers.
+CHOICES[Question.SET_ENDED] = CHOICES[Question.ENDED]
+CHOICES[Question.SET_WHO_ENDED] = CHOICES[Question.WHO_ENDED]
+CHOICES[Question.SET_STILL_TALK] = CHOICES[Question.STILL_TALK]
 
 # Words that pick a choice when she types instead of tapping; checked in order, first match wins.
 CHOICE_WORDS: dict[Question, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -180,6 +182,8 @@ CHOICE_WORDS: dict[Question, tuple[tuple[str, tuple[str, ...]], ...]] = {
     Question.RESET: (("no", ("no", "keep", "cancel")), ("yes", ("yes", "start over", "reset"))),
     Question.DELETE: (("no", ("no", "keep", "cancel")), ("yes", ("yes", "delete"))),
 }
+CHOICE_WORDS[Question.SET_WHO_ENDED] = CHOICE_WORDS[Question.WHO_ENDED]
+CHOICE_WORDS[Question.SET_STILL_TALK] = CHOICE_WORDS[Question.STILL_TALK]
 
 
 def question(q: Question, f: Facts) -> str:
@@ -231,8 +235,13 @@ def question(q: Question, f: Facts) -> str:
         Question.SET_NUDGE_HOUR: "At what hour would you like your daily prompt? For example 19 or 7pm.",
         Question.SET_NAME: "What should I call him?",
         Question.SET_PRONOUN: "How should I refer to your ex?",
+        Question.SET_ENDED: "When did things end? Tap one, or tell me in your own words.",
+        Question.SET_WHO_ENDED: "Who ended it?",
+        Question.SET_HIS_REASON: f"What reason did {name(f)} give for the breakup, as {he(f)} put it?",
+        Question.SET_STILL_TALK: f"Are you and {him(f)} in touch?",
         Question.RESET: (
-            "Start the whole program over? Your journal stays; your stage, answers and pending nudges are reset."
+            "Start the whole program over? Your journal stays; your stage, answers and pending nudges are reset. "
+            "If he asked for no contact, or you told me you're not safe, that stays: only /delete removes it."
         ),
         Question.DELETE: (
             "Delete everything I hold about you: your answers, history, journal, moods and nudges? "
@@ -246,11 +255,35 @@ def his_reason_phrase(f: Facts) -> str:
     return f"{pron(f, 'his')} reason"
 
 
+# Every intake question after the first has a Back button: any answer can be changed before the program starts.
+_INTAKE_WITH_BACK = frozenset(
+    {
+        Question.ENDED,
+        Question.WHO_ENDED,
+        Question.HIS_REASON,
+        Question.STILL_TALK,
+        Question.LAST_CONTACT,
+        Question.TIMEZONE,
+        Question.READY,
+        Question.READY_AFTER_REFLECTION,
+    }
+)
+
+
 def question_buttons(q: Question, j: Journey) -> Keyboard:
+    rows = _question_buttons(q, j)
+    if j.stage is Stage.INTAKE and q in _INTAKE_WITH_BACK:
+        return (*rows, (B.back("Back", q),))
+    return rows
+
+
+def _question_buttons(q: Question, j: Journey) -> Keyboard:
     if q in CHOICES:
-        per_row = 1 if q in (Question.STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
+        per_row = (
+            1 if q in (Question.STILL_TALK, Question.SET_STILL_TALK, Question.READY_AFTER_REFLECTION) else 2
+        )
         return _rows(*(B.answer(label, q, key) for key, label in CHOICES[q]), per_row=per_row)
-    if q is Question.HIS_REASON:
+    if q in (Question.HIS_REASON, Question.SET_HIS_REASON):
         return _rows(B.answer("He didn't really say", q, "unknown"))
     if q is Question.TIMEZONE:
         return _rows(
@@ -561,6 +594,164 @@ def he_reached_out_unsafe(tz: str) -> str:
     )
 
 
+def court_order(f: Facts, tz: str) -> str:
+    return (
+        "Thank you for telling me. A restraining or protective order changes everything, so I'll say it plainly: "
+        f"contact with {him(f)}, even a short reply or a message through a friend, could put you at legal risk. "
+        f"I won't help with any contact, not even if {he(f)} reaches out first.\n\n"
+        "If you're unsure what the order allows, the court that issued it, a lawyer or a local legal advice "
+        "service can tell you. If you feel unsafe, call your local emergency number; findahelpline.com and "
+        "hotpeachpages.net list support services.\n\n"
+        "I'm still here for you: your journal, your mood, and moving forward."
+    )
+
+
+def court_order_stands(f: Facts) -> str:
+    return (
+        f"Because there's a court order, I can't help with anything between you and {him(f)}, and contact could "
+        "put you at legal risk. How are you feeling about it? Writing it in your journal can help."
+    )
+
+
+def he_reached_out_court_order(f: Facts) -> str:
+    return (
+        f"Even though {name(f)} reached out first, the court order still stands, and replying could put you at "
+        "legal risk. Please don't answer; keep the message in case you need it. If you're unsure what the order "
+        "allows, ask the court or a lawyer. I'm here if you want to talk it through."
+    )
+
+
+def did_he_reach_out(f: Facts) -> str:
+    return (
+        f"That's a lot to take in. Earlier, {name(f)} asked for space, and I've been holding to that with you. "
+        f"Did {he(f)} reach out to you, on {pron(f, 'his')} own? If so, tell me and we'll look at it together. "
+        "If not, I'm here for how you feel about it."
+    )
+
+
+def did_he_reach_out_buttons() -> Keyboard:
+    return _rows(
+        B.intent("Yes, he reached out to me", Intent.HE_REACHED_OUT),
+        B.answer("Write about it", Question.JOURNAL, "write"),
+        per_row=1,
+    )
+
+
+# When the coach is unsure what she meant: one short question, the likeliest readings as buttons.
+
+# Each reading as she would say it, so the button reads as her own answer.
+READING_LABELS: dict[Intent, str] = {
+    Intent.ASK_SUGGESTION: "I want ideas for what to text him",
+    Intent.CHECK_DRAFT: "Check a text I wrote",
+    Intent.URGE_TO_CONTACT: "I want to contact him right now",
+    Intent.I_CONTACTED_HIM: "I texted or called him",
+    Intent.HE_REPLIED: "He replied",
+    Intent.NO_REPLY: "He hasn't replied",
+    Intent.HE_REACHED_OUT: "He reached out first",
+    Intent.WE_MET: "We saw each other",
+    Intent.HE_SAID_NO: "He said no / wants no contact",
+    Intent.BACK_TOGETHER: "We're back together",
+    Intent.FEELING_DOWN: "I'm having a hard time",
+    Intent.UNSAFE: "I'm not safe with him",
+    Intent.PROGRESS: "Where am I in the program?",
+    Intent.MOVING_ON: "I want to let him go",
+    Intent.SMALL_TALK: "Just saying hi",
+    Intent.HELP: "How does this work?",
+    Intent.OTHER: "Something else",
+}
+
+
+def unsure_what_you_meant() -> str:
+    return "I want to be sure I read you right. Which is closest?"
+
+
+def unsure_buttons(options: tuple[Intent, ...]) -> Keyboard:
+    choices = [B.clarify(READING_LABELS[i], i.value) for i in options if i in READING_LABELS]
+    return _rows(*choices, B.clarify("Just keep it in my journal", "journal"), per_row=1)
+
+
+def cant_read_this_language() -> str:
+    return (
+        "I'm sorry, I can only read English well for now, and I don't want to guess at something that may "
+        "matter. Could you tell me in English? Or I can keep your words in your journal."
+    )
+
+
+def safety_check(about: Intent, f: Facts) -> str:
+    if about is Intent.CRISIS:
+        return (
+            "Before anything else, I want to ask you directly, because it matters: are you thinking about "
+            "hurting yourself, or about ending your life?"
+        )
+    if about is Intent.UNSAFE:
+        return (
+            f"Before anything else, I want to ask you directly, because it matters: has {name(f)} hurt you, "
+            f"threatened you, or are you afraid of {him(f)}?"
+        )
+    return (
+        f"I want to be sure I understood: did {name(f)} tell you {he(f)} doesn't want to get back together, "
+        f"or asked you not to contact {him(f)}?"
+    )
+
+
+def safety_check_buttons(about: Intent) -> Keyboard:
+    no = "No, I'm safe" if about is not Intent.HE_SAID_NO else "No, not that"
+    return _rows(B.clarify("Yes", about.value), B.clarify(no, "safe"), per_row=2)
+
+
+def glad_youre_safe() -> str:
+    return "Thank you for telling me. If that ever changes, tell me, any time."
+
+
+def unclear_is_old() -> str:
+    return "That question is from earlier, so I'll leave it. Tell me in your own words what's on your mind."
+
+
+def did_i_get_that_right() -> str:
+    return "Did I get that right? If I misread you, tap No and I'll put everything back as it was."
+
+
+def did_i_get_that_right_buttons(n: int) -> Keyboard:
+    return _rows(B.keep("Yes", n), B.undo("No, that's not what I meant", n), per_row=1)
+
+
+def undo_buttons(n: int) -> Keyboard:
+    return _rows(B.undo("That's not what I meant", n))
+
+
+def moved_on_quietly() -> str:
+    return "I've noted that."
+
+
+def thanks_for_confirming(j: Journey) -> str:
+    return "Thank you for telling me. I'm here, whatever you need."
+
+
+def undone(j: Journey, lifted: tuple[str, ...] = ()) -> str:
+    f = j.facts
+    what = {
+        "court_order": "I've lifted the court order I thought you mentioned",
+        "he_said_no": f"I won't treat it as {name(f)} saying no",
+        "unsafe": f"I won't treat it as you being unsafe with {him(f)}",
+        "crisis": "I've lifted the pause I'd put on things",
+    }
+    # An order also counts as his no: one sentence for it is enough.
+    said = [what[k] for k in lifted if not (k == "he_said_no" and "court_order" in lifted)]
+    lifted_text = f" {'; '.join(said)}." if said else ""
+    return (
+        f"Sorry, I misread you.{lifted_text} Everything is back as it was: you're in {STAGE_NAMES[j.stage]}, "
+        "with your reminders as before. Tell me again in other words whenever you like."
+    )
+
+
+def after_crisis_heard() -> str:
+    return (
+        "Thank you for letting me know how you are. I'm really glad you reached out to someone. "
+        "If it gets heavy again, findahelpline.com can connect you with someone to talk to, any time. "
+        "Whenever you're ready, we can carry on."
+    )
+
+
 def he_said_no(f: Facts) -> str:
     return (
         f"I'm so sorry. That hurts, and it's okay to feel all of it.\n\n"
@@ -654,11 +845,11 @@ def sos(j: Journey, now: datetime, pace: Pace) -> str:
         "Pause. Put the phone face down for a second. This feeling is strong, and it passes.\n\n"
         f"Why wait: the quiet gives {name(f)} room to miss you and gives you room to grow. A text now restarts the "
         f"clock. You have {_days(left)} to go.\n\n"
-        "For the next ten minutes:\n"
+        "An urge like this peaks and fades, often within ten minutes. Ride it out:\n"
         "1. Leave the room you're in, or step outside.\n"
         "2. Drink some water and breathe out slowly, longer than you breathe in.\n"
         "3. Text a friend instead, or write the message here, unsent.\n\n"
-        "Want to write it unsent? It helps more than you'd think."
+        "Want to write it unsent? It helps more than you'd think. And tell me how you feel when it's passed."
     )
 
 
@@ -701,12 +892,13 @@ def contacted(f: Facts, stage: Stage, count: int) -> str:
     if count == 1:
         return f"Done, nice. Now let it be: no follow-ups. I'll ask you in a couple of days whether {he(f)} replied."
     if count == 2:
+        # Only just sent: it is not "unanswered" yet, so the coach does not say so.
         return (
-            f"Okay, that's two without an answer. Now we wait a week and let {him(f)} come to you: "
-            "no third text. I'll check in with you then."
+            f"Okay, that's your second text. Now let it be, with no more until {he(f)} answers. If it stays "
+            f"quiet, we wait and let {him(f)} come to you: no third text. I'll check in with you."
         )
     return (
-        f"I hear you. That makes {count} without an answer, so let's stop here and give {him(f)} real space. "
+        f"I hear you. That makes {count} texts in a row, so let's stop here and give {him(f)} real space. "
         "I'll check in with you in a week."
     )
 
@@ -941,11 +1133,11 @@ def chart_caption(j: Journey) -> str:
 # Texting help (the drafts themselves are in drafts.py).
 
 
-def suggestions(s: Suggestions, f: Facts) -> str:
+def suggestions(s: drafts.SuggestionsView, f: Facts) -> str:
     return drafts.render_suggestions(s, f)
 
 
-def suggestion_buttons(s: Suggestions, variant: int, style: str) -> Keyboard:
+def suggestion_buttons(s: drafts.SuggestionsView, variant: int, style: str) -> Keyboard:
     if s.withheld is not None or not s.options:
         if s.days_left is not None:
             return _rows(B.answer("Write it unsent", Question.JOURNAL, "unsent"))
@@ -956,7 +1148,7 @@ def suggestion_buttons(s: Suggestions, variant: int, style: str) -> Keyboard:
         B.suggest("Shorter", "shorter", variant, style),
         B.suggest("More playful", "playful", variant, style),
     )
-    if s.mode.value != "send":
+    if s.mode != "send":
         return (more,)
     return (sent, more)
 
@@ -969,13 +1161,19 @@ def ask_for_draft(f: Facts) -> str:
     return question(Question.DRAFT, f)
 
 
-def review(r: Review, pronoun: Pronoun = Pronoun.HE) -> str:
+def review(r: drafts.ReviewView, pronoun: Pronoun = Pronoun.HE) -> str:
     return drafts.render_review(r, pronoun=pronoun)
 
 
-def review_buttons(j: Journey) -> Keyboard:
+def review_buttons(j: Journey, r: drafts.ReviewView) -> Keyboard:
     if j.he_said_no or j.unsafe:
         return ()
+    if r.verdict == "send":
+        # It is good to send: writing it unsent would take back what the verdict just said.
+        return _rows(
+            B.intent("I sent it", Intent.I_CONTACTED_HIM),
+            B.intent("Give me options", Intent.ASK_SUGGESTION),
+        )
     return _rows(
         B.intent("Give me options", Intent.ASK_SUGGESTION),
         B.answer("Write it unsent", Question.JOURNAL, "unsent"),
@@ -1020,9 +1218,13 @@ def journal_list(entries: list[tuple[datetime, NoteKind, str]], tz: str) -> str:
 
 
 def memory_menu(f: Facts) -> str:
-    saved = f"You've saved {len(f.memories)} good memories." if f.memories else "No memories saved yet."
+    n = len(f.memories)
+    saved = f"You've saved {n} good {'memory' if n == 1 else 'memories'}." if n else "No memories saved yet."
     into = f" {name(f)} is into: {f.now_into}." if f.now_into else ""
-    return f"{saved}{into} These make the texts I suggest personal."
+    return (
+        f"{saved}{into} These make the texts I suggest personal.\n\n"
+        f"Tell me one good memory of you and {him(f)}: a trip, a joke, a moment you both loved."
+    )
 
 
 def memory_buttons() -> Keyboard:
@@ -1062,8 +1264,16 @@ def settings_menu(j: Journey, now: datetime) -> str:
         f"• Daily prompt at: {p.nudge_hour:02d}:00\n"
         f"• His name: {f.his_name or 'not set'}\n"
         f"• Pronouns: {f.pronoun.value}\n"
+        f"• When it ended: {_choice_label(Question.ENDED, f.ended) or 'not set'}\n"
+        f"• Who ended it: {_choice_label(Question.WHO_ENDED, f.who_ended) or 'not set'}\n"
+        f"• His reason: {f.his_reason or 'not given'}\n"
+        f"• In touch: {_choice_label(Question.STILL_TALK, f.still_talk) or 'not set'}\n"
         f"• Nudges: {'paused' if p.paused else 'on'}"
     )
+
+
+def _choice_label(q: Question, key: str) -> str:
+    return next((label for k, label in CHOICES[q] if k == key), key)
 
 
 def settings_buttons() -> Keyboard:
@@ -1074,6 +1284,10 @@ def settings_buttons() -> Keyboard:
         B.answer("Nudge hour", q, "nudge_hour"),
         B.answer("His name", q, "name"),
         B.answer("Pronouns", q, "pronoun"),
+        B.answer("When it ended", q, "ended"),
+        B.answer("Who ended it", q, "who_ended"),
+        B.answer("His reason", q, "his_reason"),
+        B.answer("Still in touch", q, "still_talk"),
     )
 
 
@@ -1101,6 +1315,24 @@ def resumed() -> str:
 
 def reset_done() -> str:
     return "Done: we're starting fresh. Your journal is still here."
+
+
+def reset_done_his_no_stands(j: Journey) -> str:
+    f = j.facts
+    if j.court_order:
+        why = "the court order still stands, and I won't help with any contact"
+    elif j.unsafe:
+        why = f"what you told me about your safety with {him(f)} still stands, so I won't coach a return"
+    else:
+        why = (
+            f"{name(f)}'s no still stands: I won't help you contact {him(f)} unless {he(f)} reaches out on "
+            f"{pron(f, 'his')} own"
+        )
+    return (
+        f"Done: we're starting fresh, and your journal is still here. One thing doesn't reset: {why}. "
+        "Only /delete removes that, with everything else.\n\n"
+        "So this fresh start is about you: your journal, your mood, and one kind step for yourself each day."
+    )
 
 
 def reset_kept() -> str:
@@ -1154,7 +1386,8 @@ def help_text() -> str:
         "step-by-step program: understand what happened, 21 days of no contact, reconnect, talk it through, "
         "light the spark, meet, put the option out there, and let him come to you.\n\n"
         'Just tell me what\'s happening in your own words ("he replied!", "I want to text him", '
-        '"what should I text him?"), or tap a button. Commands:\n'
+        '"what should I text him?"), or tap a button. If I misread you, tap "That\'s not what I meant" or '
+        'say "no wait", and I\'ll put things back. Commands:\n'
         + "\n".join(f"/{c.value} - {d}" for c, d in COMMANDS)
         + "\n\nImportant: I'm a coach, not a therapist, and not for emergencies. If you're in danger or thinking "
         "of hurting yourself, call your local emergency number or find a helpline at findahelpline.com.\n"

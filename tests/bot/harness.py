@@ -70,12 +70,15 @@ class Harness:
 
     async def press(self, label: str) -> str:
         """She taps the button labelled `label` on the coach's last message with buttons."""
+        return await self.press_data(next(d for text, d in self.buttons() if text == label))
+
+    async def press_data(self, data: str) -> str:
+        """She taps a button carrying `data` (an old one, say) on the coach's last message with buttons."""
         call = next(
             c
             for c in reversed(self.request.calls)
             if c.method == "sendMessage" and c.params.get("reply_markup")
         )
-        data = next(d for text, d in self.buttons() if text == label)
         message = {
             "message_id": 99_000 + next(_ids),
             "date": 1_790_000_000,

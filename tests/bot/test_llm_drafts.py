@@ -6,10 +6,10 @@ event that the test releases afterwards, so no test sleeps for real longer than 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -148,6 +148,36 @@ async def test_a_draft_that_fails_review_is_dropped_and_the_template_stays(serve
     assert out.options[1:] == base.options[1:]
 
 
+# One draft of each kind the issue lists (issue 11), as a model might write them: none may ever reach her.
+BAD_KINDS = [
+    "Bet your new girl can't cook like me 😄",  # comparison and jealousy bait
+    "Saw a cute guy at the gym, made me think of you lol",
+    "Who was that girl in your story?",  # checking up
+    "Why were you online at 3am?",
+    "We need to decide this weekend or I'm done",  # ultimatum
+    "Call me tonight, we need to talk",
+    "Still waiting on that sorry btw",  # blame
+    "You were distant too and you know it",
+    "Still awake? 😏",  # late-night opener
+    "I cry every night, I'm nothing without you",  # neediness
+    "My friends already think we're back on",  # pressure through others
+    "I think I'm pregnant, so we should get back together",  # a lie
+    "If you don't answer I'll hurt myself",  # self-harm
+]
+
+
+@pytest.mark.parametrize("bad", BAD_KINDS)
+async def test_a_model_draft_of_a_harmful_kind_never_reaches_her(server: tuple[Fake, str], bad: str) -> None:
+    fake, url = server
+    fake.body = completion(
+        options_json(*((tone, bad, "It works.") for tone in ("casual", "warm", "playful")))
+    )
+    base = base_for()
+    out = await llm_suggest(config(url), JOURNEY, NOW, base)
+    assert out.options == base.options
+    assert all(bad not in o.text for o in out.options)
+
+
 async def test_missing_tones_are_filled_from_base(server: tuple[Fake, str]) -> None:
     fake, url = server
     fake.body = completion(options_json(("warm", "Hi Sam, hope your week is going well!", "Kind.")))
@@ -199,9 +229,9 @@ async def test_slow_answer_times_out_and_returns_base(server: tuple[Fake, str]) 
     fake.body = completion(GOOD)
     fake.delay_until = threading.Event()
     base = base_for()
-    started = time.monotonic()
-    assert await llm_suggest(config(url, timeout=0.3), JOURNEY, NOW, base) is base
-    assert time.monotonic() - started < 2
+    # The server holds the answer until the test ends: only the client's own timeout can return the base.
+    # (wait_for is a guard against hanging the suite, not a speed check.)
+    assert await asyncio.wait_for(llm_suggest(config(url, timeout=0.3), JOURNEY, NOW, base), 60) is base
 
 
 async def test_unreachable_server_returns_base(caplog: pytest.LogCaptureFixture) -> None:

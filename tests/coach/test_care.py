@@ -7,7 +7,20 @@ from datetime import UTC, datetime
 import pytest
 
 from coach.program import interpret, step
-from coach.vocabulary import CONTACT_NUDGES, Facts, Journey, Question, Stage
+from coach.vocabulary import (
+    CONTACT_NUDGES,
+    Answered,
+    Command,
+    Commanded,
+    Event,
+    Facts,
+    Intent,
+    Journey,
+    NudgeKind,
+    Question,
+    Said,
+    Stage,
+)
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
 
@@ -42,11 +55,20 @@ MANIPULATION = [
 
 
 def at(stage: Stage, awaiting: Question | None = None) -> Journey:
-    return Journey(stage=stage, stage_since=NOW, facts=Facts(his_name="Sam"), awaiting=awaiting, last_contact_at=NOW)
+    return Journey(
+        stage=stage, stage_since=NOW, facts=Facts(his_name="Sam"), awaiting=awaiting, last_contact_at=NOW
+    )
 
 
-INTAKE_POINTS = [Question.HIS_NAME, Question.ENDED, Question.WHO_ENDED, Question.HIS_REASON, Question.STILL_TALK,
-                 Question.TIMEZONE, Question.READY]
+INTAKE_POINTS = [
+    Question.HIS_NAME,
+    Question.ENDED,
+    Question.WHO_ENDED,
+    Question.HIS_REASON,
+    Question.STILL_TALK,
+    Question.TIMEZONE,
+    Question.READY,
+]
 
 
 @pytest.mark.parametrize("text", HE_SAID_NO)
@@ -55,7 +77,7 @@ def test_his_no_is_heard_anywhere_in_intake(text: str, question: Question) -> No
     j = at(Stage.INTAKE, question)
     out = step(j, interpret(j, text), NOW)
     assert out.journey.he_said_no and out.journey.stage is Stage.MOVING_ON
-    assert "won't help you contact" in out.replies[0].text
+    assert "won't help" in out.replies[0].text  # "you contact him", or "with any contact" for an order
 
 
 @pytest.mark.parametrize("text", HE_SAID_NO)
@@ -67,7 +89,9 @@ def test_his_no_is_heard_at_every_stage(text: str, stage: Stage) -> None:
 
 
 @pytest.mark.parametrize("text", CRISIS)
-@pytest.mark.parametrize("question", [*INTAKE_POINTS, Question.JOURNAL, Question.UNSENT, Question.DRAFT, None])
+@pytest.mark.parametrize(
+    "question", [*INTAKE_POINTS, Question.JOURNAL, Question.UNSENT, Question.DRAFT, None]
+)
 def test_crisis_is_answered_at_once_even_mid_question(text: str, question: Question | None) -> None:
     j = at(Stage.INTAKE if question in INTAKE_POINTS else Stage.NO_CONTACT, question)
     out = step(j, interpret(j, text), NOW)
@@ -91,3 +115,19 @@ def test_manipulation_gets_a_kind_refusal_and_an_honest_alternative(text: str, s
     out = step(j, interpret(j, text), NOW)
     assert "won't help with that" in out.replies[0].text and "honest" in out.replies[0].text
     assert out.journey == j
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Answered(Question.DRAFT, "tell him if he doesn't answer i'll hurt myself"),
+        Said(Intent.CHECK_DRAFT, 'is this ok to send: "if you leave me i\'ll kill myself"'),
+        Commanded(Command.CHECK, "i don't want to live without you"),
+    ],
+)
+def test_a_self_harm_threat_inside_a_draft_gets_crisis_care_first(event: Event) -> None:
+    j = at(Stage.RECONNECT, Question.DRAFT if isinstance(event, Answered) else None)
+    out = step(j, event, NOW)
+    assert len(out.replies) == 1 and "findahelpline.com" in out.replies[0].text
+    assert "send" not in out.replies[0].text.lower(), "care first: no verdict on the text in that reply"
+    assert NudgeKind.CRISIS_CHECKIN in {t.kind for t in out.set_timers}

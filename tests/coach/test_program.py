@@ -12,6 +12,7 @@ from coach.program import ANY, MILESTONES, TABLE, TIMER_TABLE, interpret, step
 from coach.vocabulary import (
     CONTACT_NUDGES,
     Answered,
+    Clarified,
     Command,
     Commanded,
     Effect,
@@ -88,7 +89,9 @@ def _rows() -> list[tuple[Stage, Intent]]:
     for (stage, intent), _row in TABLE.items():
         if stage is ANY:
             # An ANY row is what every stage without its own row does: test it in each such stage.
-            cases += [(s, intent) for s in Stage if (s, intent) not in TABLE or intent in program.SAFETY_INTENTS]
+            cases += [
+                (s, intent) for s in Stage if (s, intent) not in TABLE or intent in program.SAFETY_INTENTS
+            ]
         else:
             cases.append((stage, intent))
     return cases
@@ -145,11 +148,26 @@ def run(j: Journey, *inputs: str, now: datetime = NOW) -> tuple[Journey, Outcome
 
 def test_intake_asks_each_question_in_turn_and_keeps_typed_answers() -> None:
     j, out = run(Journey(), "/start")
-    j, out = run(Journey(), "Sam", "two months ago", "he did", "he said we argued too much", "No contact",
-                 "a:last_contact:weeks", "Berlin", "yes")
+    j, out = run(
+        Journey(),
+        "Sam",
+        "two months ago",
+        "he did",
+        "he said we argued too much",
+        "No contact",
+        "a:last_contact:weeks",
+        "Berlin",
+        "yes",
+    )
     assert j.stage is Stage.UNDERSTAND
     f = j.facts
-    assert (f.his_name, f.ended, f.who_ended, f.still_talk, f.ready) == ("Sam", "two months ago", "he", "no_contact", "yes")
+    assert (f.his_name, f.ended, f.who_ended, f.still_talk, f.ready) == (
+        "Sam",
+        "two months ago",
+        "he",
+        "no_contact",
+        "yes",
+    )
     assert f.his_reason == "he said we argued too much"
     assert j.prefs.timezone == "Europe/Berlin"
     assert j.last_contact_at == NOW - 17 * DAY
@@ -157,8 +175,15 @@ def test_intake_asks_each_question_in_turn_and_keeps_typed_answers() -> None:
 
 
 def test_not_sure_gets_reflection_first() -> None:
-    j, _ = run(Journey(), "Sam", "a:ended:week", "a:who_ended:me", "a:his_reason:unknown", "a:still_talk:talking",
-               "a:timezone:skip")
+    j, _ = run(
+        Journey(),
+        "Sam",
+        "a:ended:week",
+        "a:who_ended:me",
+        "a:his_reason:unknown",
+        "a:still_talk:talking",
+        "a:timezone:skip",
+    )
     j, out = run(j, "a:ready:not_sure")
     assert j.stage is Stage.INTAKE and j.awaiting is Question.READY_AFTER_REFLECTION
     assert "What exactly do you miss" in texts(out)
@@ -184,7 +209,9 @@ def test_a_stale_intake_button_changes_nothing() -> None:
 
 
 def test_a_bad_timezone_is_asked_again() -> None:
-    j, _ = run(Journey(), "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking")
+    j, _ = run(
+        Journey(), "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking"
+    )
     j2, out = run(j, "somewhere nice")
     assert j2.awaiting is Question.TIMEZONE and "couldn't place" in texts(out)
 
@@ -410,8 +437,11 @@ def test_after_he_said_no_no_draft_and_no_contact_nudge_ever(stage: Stage) -> No
 
 def test_only_he_reaching_out_reopens_after_his_no() -> None:
     j = said(journey_at(Stage.RECONNECT), Intent.HE_SAID_NO).journey
-    together = said(j, Intent.BACK_TOGETHER).journey  # she says he came back: that is his choice, not hers
-    assert together.stage is Stage.TOGETHER and not together.he_said_no
+    for intent in (Intent.BACK_TOGETHER, Intent.WE_MET, Intent.HE_REPLIED):
+        # Her own "we're back together" is not his reaching out: a kind check, never couple texts.
+        out = said(j, intent)
+        assert out.journey.stage is Stage.MOVING_ON and out.journey.he_said_no, intent
+        assert "Did he reach out to you" in texts(out)
     for intent in (Intent.ASK_SUGGESTION, Intent.URGE_TO_CONTACT, Intent.NO_REPLY, Intent.SMALL_TALK):
         assert said(j, intent).journey.he_said_no, f"{intent} must not reopen coaching"
     reopened = said(j, Intent.HE_REACHED_OUT)
@@ -522,7 +552,21 @@ def test_check_without_a_draft_asks_for_it_then_reviews() -> None:
     assert out.journey.awaiting is None and out.replies
 
 
-@pytest.mark.parametrize("data", ["", "x", "i:nope", "a:his_name:" + "x" * 80, "s:sent:1:evil:0", "d:nowhere", "c:rm"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "x",
+        "i:nope",
+        "a:his_name:" + "x" * 80,
+        "s:sent:1:evil:0",
+        "d:nowhere",
+        "c:rm",
+        "k:",
+        "k:drop table",
+        "k:x",
+    ],
+)
 def test_forged_button_data_is_refused(data: str) -> None:
     assert B.parse(data) is None
 
@@ -539,3 +583,16 @@ def test_typed_progress_answers_at_once_with_the_chart_one_tap_away() -> None:
     out = said(journey_at(Stage.NO_CONTACT), Intent.PROGRESS)
     assert Effect.SEND_PROGRESS_CHART not in out.effects
     assert "c:progress" in all_buttons(out) and "day 5 of 21" in texts(out)
+
+
+@pytest.mark.parametrize(
+    "data, choice", [("k:he_replied", "he_replied"), ("k:journal", "journal"), ("k:safe", "safe")]
+)
+def test_clarify_buttons_parse(data: str, choice: str) -> None:
+    assert B.parse(data) == Clarified(choice)
+
+
+def test_a_clarify_button_with_nothing_kept_changes_nothing() -> None:
+    j = journey_at(Stage.REKINDLE)
+    out = step(j, Clarified("we_met"), NOW)
+    assert out.journey == j and "from earlier" in texts(out)

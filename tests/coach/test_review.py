@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
 from coach.copy.drafts import REASON_TEXT, VERDICT_HEADLINE, render_review
@@ -12,7 +15,8 @@ R = Stage.RECONNECT
 
 
 def reasons(text: str, stage: Stage | str = R, **kw: object) -> tuple[Reason, ...]:
-    return review_draft(text, stage, **kw).reasons  # type: ignore[arg-type]
+    """The exact rules alone: these tests pin each rule; the model has its own tests below."""
+    return review_draft(text, stage, read=False, **kw).reasons  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,7 +200,11 @@ def test_empty_draft_is_a_tweak_with_a_text_to_start_from() -> None:
 
 @pytest.mark.parametrize("stage", [Stage.THE_OPTION, Stage.HIS_MOVE, Stage.TOGETHER])
 def test_commitment_words_are_fine_once_the_option_is_the_step(stage: Stage) -> None:
-    assert review_draft("I'd like to give us another chance, no rush", stage).verdict == Verdict.SEND
+    replying = True if stage is Stage.HIS_MOVE else None
+    assert (
+        review_draft("I'd like to give us another chance, no rush", stage, replying=replying).verdict
+        == "send"
+    )
     assert Reason.TOO_SOON not in reasons("I still love you", stage)
 
 
@@ -209,8 +217,8 @@ def test_commitment_words_are_too_soon_before_the_option(stage: Stage) -> None:
 
 
 def test_stage_may_be_given_as_a_string() -> None:
-    assert review_draft("I still love you", "the_option").verdict == Verdict.SEND
-    assert review_draft("I still love you", "reconnect").verdict == Verdict.TWEAK
+    assert review_draft("I'd be open to trying again, no rush", "the_option").verdict == Verdict.SEND
+    assert Reason.TOO_SOON in review_draft("I still love you", "reconnect").reasons
     assert review_draft("hey, how have you been?", "NO_CONTACT").verdict == Verdict.WAIT
 
 
@@ -242,11 +250,12 @@ def test_daytime_and_evening_are_fine(hour: int) -> None:
     assert review_draft("hey, how have you been?", R, local_hour=hour).verdict == Verdict.SEND
 
 
-def test_late_night_with_a_bad_draft_offers_the_better_words_for_the_morning() -> None:
-    r = review_draft("we need to talk", R, local_hour=2)
+def test_late_night_with_a_draft_that_needs_work_offers_the_better_words_for_the_morning() -> None:
+    r = review_draft("Hey, how have you been?? Long time!!!", R, local_hour=2)
     assert r.verdict == Verdict.WAIT
-    assert set(r.reasons) == {Reason.LATE_NIGHT, Reason.OMINOUS}
-    assert r.better is not None and review_draft(r.better, R).verdict == Verdict.SEND
+    assert {Reason.LATE_NIGHT, Reason.WORDY} <= set(r.reasons)
+    assert r.better == "Hey, how have you been? Long time!"
+    assert review_draft(r.better, R).verdict == Verdict.SEND
 
 
 # --------------------------------------------------------------------------------------------------
@@ -274,7 +283,8 @@ def test_severity_dont_send_beats_wait_beats_tweak() -> None:
     assert r.verdict == Verdict.DONT_SEND
     assert r.reasons[0] == Reason.JEALOUSY  # the worst reason comes first
     assert review_draft("we need to talk", R, awaiting_reply=True).verdict == Verdict.WAIT
-    assert review_draft("we need to talk", R).verdict == Verdict.TWEAK
+    # nothing of hers passes on its own, so it is not a tweak: a better way instead
+    assert review_draft("we need to talk", R).verdict == Verdict.DONT_SEND
 
 
 def test_unknown_keywords_are_ignored() -> None:
@@ -305,8 +315,38 @@ def test_unknown_keywords_are_ignored() -> None:
 )
 def test_better_itself_gets_send_for_the_stage(text: str, stage: Stage) -> None:
     r = review_draft(text, stage, his_name="Sam")
+    assert r.verdict in (Verdict.TWEAK, Verdict.DONT_SEND)
+    replying = True if stage is Stage.HIS_MOVE else None
+    assert r.better and review_draft(r.better, stage, replying=replying).verdict == Verdict.SEND
+
+
+@pytest.mark.parametrize(
+    "text, stage",
+    [
+        ("Remember our fight in Rome? Anyway, you looked great at the game.", Stage.REKINDLE),
+        ("how are you? how's work? how's your mum? are you still in the old flat?", R),
+        ("Hey!!! How have you been???", R),
+        (
+            "Hey! How have you been? The new job sounds great. I saw the photos from the launch and the team looks"
+            " lovely. Hope the commute is not too bad and that you still get time for your climbing on weekends."
+            " Say hi to your sister for me!",
+            R,
+        ),
+    ],
+)
+def test_a_tweak_offers_her_own_words_and_they_pass(text: str, stage: Stage) -> None:
+    r = review_draft(text, stage)
     assert r.verdict == Verdict.TWEAK
     assert r.better and review_draft(r.better, stage).verdict == Verdict.SEND
+    # her own words: every word of the rewrite was in her draft
+    assert set(re.findall(r"\w+", r.better.lower())) <= set(re.findall(r"\w+", text.lower()))
+
+
+@pytest.mark.parametrize("text", ["I still love you", "we need to talk", "why are you ignoring me"])
+def test_when_nothing_of_hers_can_be_kept_it_is_not_a_tweak(text: str) -> None:
+    r = review_draft(text, R, his_name="Sam")
+    assert r.verdict == Verdict.DONT_SEND
+    assert r.better == "Hey Sam, how have you been?"
 
 
 def test_better_keeps_her_own_good_sentences() -> None:
@@ -333,10 +373,17 @@ def test_every_reason_and_verdict_has_words() -> None:
 
 
 def test_render_review_tweak() -> None:
-    out = render_review(review_draft("we need to talk", R, his_name="Sam"))
+    out = render_review(review_draft("Hey!!! How have you been???", R, his_name="Sam"))
     assert out.splitlines()[0] == VERDICT_HEADLINE["tweak"]
-    assert "• " in out and "Try: Hey Sam, how have you been?" in out
+    assert "• " in out and "Try: Hey! How have you been?" in out
     assert "*" not in out and "<" not in out and len(out) < 900
+
+
+def test_render_review_dont_send_gives_one_reason_and_a_better_way() -> None:
+    out = render_review(review_draft("we need to talk, I've been seeing someone", R, his_name="Sam"))
+    assert out.splitlines()[0] == VERDICT_HEADLINE["dont_send"]
+    assert sum(line.startswith("• ") for line in out.splitlines()) == 1
+    assert out.endswith("A better way: Hey Sam, how have you been?")
 
 
 def test_render_review_send_has_no_try_line() -> None:
@@ -411,3 +458,94 @@ def test_extract_draft(message: str, draft: str) -> None:
 )
 def test_extract_draft_none(message: str) -> None:
     assert extract_draft(message) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# The kinds of harm a coach never signs (the issue's own examples), the stage's rules, and care.
+
+HARMFUL = [
+    ("bet your new girl can't cook like me", R),
+    ("saw a cute guy at the gym, made me think of you lol", R),
+    ("who was that girl in your story?", Stage.REKINDLE),
+    ("why were you online at 3am?", R),
+    ("we need to decide this weekend or i'm done", Stage.THE_OPTION),
+    ("call me tonight, we need to talk", Stage.DISCUSS),
+    ("still waiting on that sorry btw", Stage.DISCUSS),
+    ("you were distant too and you know it", Stage.DISCUSS),
+    ("still awake? 😏", R),
+    ("i cry every night, i'm nothing without you", R),
+    ("my friends already think we're back on", Stage.MEET),
+    ("I'm pregnant, so we need to get back together", R),
+]
+
+
+@pytest.mark.parametrize("text, stage", HARMFUL)
+def test_harmful_drafts_are_never_send_or_tweak(text: str, stage: Stage) -> None:
+    r = review_draft(text, stage)
+    assert r.verdict == Verdict.DONT_SEND, r
+    assert r.better and review_draft(r.better, stage).verdict == Verdict.SEND
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if you leave me i'll kill myself",
+        "i don't want to live without you",
+        "answer me or i'll hurt myself",
+        "everyone would be better off without me",
+    ],
+)
+def test_self_harm_in_a_draft_is_named_first_so_she_gets_care(text: str) -> None:
+    r = review_draft(text, R)
+    assert r.verdict == Verdict.DONT_SEND and r.reasons[0] == Reason.SELF_HARM
+    assert Reason.THREAT not in r.reasons  # a threat to herself is not a threat to him
+    assert r.better is not None and "helpline" in r.better
+
+
+def test_his_move_waits_for_him_unless_she_is_replying() -> None:
+    text = "That sounds lovely, I'd really like that."
+    assert review_draft(text, Stage.HIS_MOVE, replying=True).verdict == Verdict.SEND
+    r = review_draft(text, Stage.HIS_MOVE, replying=False)
+    assert r.verdict == Verdict.WAIT and Reason.HIS_MOVE in r.reasons
+    assert r.better is not None and "when he texts" in r.better
+
+
+def test_the_model_makes_a_verdict_stricter_never_looser() -> None:
+    """Whatever the model reads, the rules' verdict stands as a floor."""
+    for text in ("you'll regret this", "I'm coming over", "hey, how have you been?"):
+        for stage in Stage:
+            rules_only = review_draft(text, stage, read=False)
+            both = review_draft(text, stage)
+            order = [Verdict.SEND, Verdict.TWEAK, Verdict.WAIT, Verdict.DONT_SEND]
+            assert order.index(both.verdict) >= order.index(rules_only.verdict), (text, stage)
+            assert set(rules_only.reasons) <= set(both.reasons)
+
+
+# --------------------------------------------------------------------------------------------------
+# No unfilled placeholder ever reaches her.
+
+
+@pytest.mark.parametrize("pronoun", list(Pronoun))
+def test_no_placeholder_survives_in_any_review_reply(pronoun: Pronoun) -> None:
+    drafts_to_try = [
+        "",
+        "hey, how have you been?",
+        "we need to talk, I've been seeing someone",
+        "if you leave i'll hurt myself",
+        "Hey!!! How have you been???",
+    ]
+    flags = [
+        {},
+        {"awaiting_reply": True},
+        {"local_hour": 2},
+        {"he_said_no": True},
+        {"unsafe": True},
+        {"replying": False},
+    ]
+    for text, stage, kw in itertools.product(drafts_to_try, Stage, flags):
+        r = review_draft(text, stage, pronoun=pronoun, **kw)  # type: ignore[arg-type]
+        out = render_review(r, pronoun)
+        assert not re.search(r"\{\w+\}", out), (text, stage, kw, out)
+    for reason in Reason:
+        out = render_review(Review(Verdict.DONT_SEND, (reason,), "x"), pronoun)
+        assert not re.search(r"\{\w+\}", out), reason

@@ -58,6 +58,29 @@ def texts(s: Suggestions) -> list[str]:
     return [o.text for o in s.options]
 
 
+def _replying(stage: Stage) -> bool | None:
+    """In his_move every option answers a text from him, and is checked as such."""
+    return True if stage is Stage.HIS_MOVE else None
+
+
+@pytest.mark.parametrize("stage", WITH_OPTIONS)
+@pytest.mark.parametrize("pronoun", list(Pronoun))
+def test_every_template_passes_the_review_in_every_style_and_variant(stage: Stage, pronoun: Pronoun) -> None:
+    """Each template and its short form, with and without her facts, straight from the data: the review that
+    checks her drafts checks the coach's own words, with both readers."""
+    for tone, pool in TEMPLATES[stage].items():
+        for template in pool:
+            for raw, name, memory, now_into in itertools.product(
+                {template.text, template.short_text},
+                ("", "Sam"),
+                ("our trip to Lisbon", "the picnic when he got us lost"),
+                ("his new pottery class",),
+            ):
+                text = drafts.fill(raw, name=name, pronoun=pronoun, memory=memory, now_into=now_into)
+                r = review_draft(text, stage, replying=_replying(stage))
+                assert r.verdict == Verdict.SEND, (stage, tone, text, r)
+
+
 def max_variants(stage: Stage) -> int:
     return max(len(pool) for pool in TEMPLATES[stage].values())
 
@@ -73,7 +96,7 @@ def test_every_option_the_coach_can_offer_passes_review(stage: Stage) -> None:
     for facts, style, variant in itertools.product(FACTS_COMBOS, STYLES, range(variants)):
         s = suggest(at(stage, facts), NOW, variant=variant, style=style)
         for option in s.options:
-            r = review_draft(option.text, stage)
+            r = review_draft(option.text, stage, replying=_replying(stage))
             assert r.verdict == Verdict.SEND, (option, r)
             checked += 1
     assert checked > 0 or stage not in TEMPLATES
@@ -92,7 +115,10 @@ def test_every_template_is_offered_somewhere_and_passes_review(stage: Stage) -> 
                 text = drafts.fill(
                     raw, name="Sam", memory="our trip to Lisbon", now_into="his new pottery class"
                 )
-                assert review_draft(text, stage).verdict == Verdict.SEND, (tone, text)
+                assert review_draft(text, stage, replying=_replying(stage)).verdict == Verdict.SEND, (
+                    tone,
+                    text,
+                )
                 assert text in seen, f"never offered: {text}"
 
 

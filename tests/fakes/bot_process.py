@@ -179,7 +179,9 @@ class BotProcess:
                     f"bot exited with {self.returncode} before printing {substring!r}; output:\n{text[-3000:]}"
                 )
             if time.monotonic() > deadline:
-                raise AssertionError(f"{substring!r} not in bot output after {timeout}s; output:\n{text[-3000:]}")
+                raise AssertionError(
+                    f"{substring!r} not in bot output after {timeout}s; output:\n{text[-3000:]}"
+                )
             time.sleep(0.05)
 
     def remove_log(self) -> None:
