@@ -91,3 +91,18 @@ async def test_control_characters_are_stripped_before_anything_is_stored(any_bot
     assert "\x00" not in stored and "\x07" not in stored and "\x1b" not in stored
     assert "Sam" in stored
     assert await bot.stage() is Stage.INTAKE
+
+
+@pytest.mark.parametrize("typed", ["2", "9", "0"])
+async def test_a_bare_number_at_the_mood_question_is_her_answer_not_a_hunch(bot: Harness, typed: str) -> None:
+    # The intent reader alone puts a self-harm hunch on some bare numbers; at the mood question they are her
+    # answer (saved, or the range explained), never a question about hurting herself.
+    await intake(bot)
+    await bot.send("/mood")
+    said = await bot.send(typed)
+    assert "hurting yourself" not in said
+    if typed == "2":
+        assert "Low days are part of this" in said
+        assert (await bot.journey()).awaiting is not Question.MOOD
+    else:
+        assert "1 (awful) to 5" in said
