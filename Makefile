@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/drafts.py
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/nudges.py
+	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/webhook.py
 
 # Retrains coach/reading's models from the labelled data beside them (scikit-learn, only needed here).

@@ -201,8 +201,13 @@ def build(path: Path, size: Size) -> set[int]:
         for table, rows in ((models.users, users), (models.journeys, journeys), (models.nudges, nudges)):
             for start in range(0, len(rows), 20_000):
                 conn.execute(table.insert(), rows[start : start + 20_000])
-    with engine.connect() as conn:
-        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    # Outside any transaction: the inline engine begins each one with BEGIN IMMEDIATE, and SQLite refuses a
+    # checkpoint inside one.
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
     engine.dispose()
     return due
 

@@ -6,8 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import sys
 import time
 from datetime import timedelta
@@ -18,10 +16,13 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.console import CONSOLE_USER_ID, ConsoleChat, ConsoleSender, stdin_lines
 from bot.dispatcher import Dispatcher, DispatchLoop, NudgeSender
 from bot.llm_drafts import LLMConfig
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.metrics import Metrics
+from bot.outbox import Postman, instance_name
+from bot.startup import check_bot_api, explain
 from bot.telegram_app import (
     COACHING_KEY,
+    POSTMAN_KEY,
     RekindleApplication,
     TelegramSender,
     build_application,
@@ -30,6 +31,7 @@ from bot.telegram_app import (
 from bot.usecase import Coaching
 from bot.webhook import UPDATE_PATH, HttpServer, stop_on_signals, web_app
 from coach.vocabulary import Pace
+from storage.db import is_sqlite
 from storage.store import SqlStore, open_store
 
 log = logging.getLogger("bot")
@@ -38,10 +40,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"
 # Telegram stops redelivering an update within a day; a seen update_id is kept twice that.
 KEEP_UPDATE_IDS = timedelta(days=2)
 PRUNE_EVERY_S = 3600.0
-
-
-def _claimer() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 async def open_coaching(settings: Settings, pace: Pace) -> tuple[SqlStore, Coaching]:
@@ -64,9 +62,11 @@ def start_nudges(
         sender,
         system_clock,
         rate_per_s=settings.nudge_rate,
-        claimer=_claimer(),
+        claimer=instance_name(),
         only_user=only_user,
         monotonic=time.monotonic,
+        shared_rate=not is_sqlite(settings.database_url),
+        outbox=Postman(store, sender, system_clock, claimer=instance_name()),
     )
     # Another instance's new nudges are only seen at the next pass: with a shortened program day (demos, tests)
     # a minute would be many days late.
@@ -119,6 +119,10 @@ def run_telegram(settings: Settings, pace: Pace) -> int:
             state["server"].should_exit = True
             with contextlib.suppress(Exception):
                 await state["serving"]
+        postman = app.bot_data.get(POSTMAN_KEY)
+        if postman is not None:
+            with contextlib.suppress(Exception):
+                await postman.settle()  # replies already sent are marked so, not sent again after a restart
         if "loop" in state:
             # The JobQueue has already shut down by now and took the pending job with it.
             with contextlib.suppress(Exception):
@@ -174,6 +178,10 @@ async def run_webhook(settings: Settings, pace: Pace) -> int:
             await server.serve()
             log.info("no more updates in hand: stopping")
         finally:
+            postman = app.bot_data.get(POSTMAN_KEY)
+            if postman is not None:
+                with contextlib.suppress(Exception):
+                    await postman.settle()  # replies already sent are marked so, not sent again after a restart
             if dispatch_loop is not None:
                 await dispatch_loop.stop()
             if app.running:
@@ -203,17 +211,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, secrets=(settings.token,) if settings.token else ())
+    secrets = (settings.token,) if settings.token else ()
+    setup_logging(settings.log_level, secrets=secrets)
     pace = Pace(timedelta(seconds=settings.coach_day_seconds))
     try:
-        if settings.token and settings.webhook_url and not args.console:
-            return asyncio.run(run_webhook(settings, pace))
         if settings.token and not args.console:
+            asyncio.run(check_bot_api(settings))
+            if settings.webhook_url:
+                return asyncio.run(run_webhook(settings, pace))
             return run_telegram(settings, pace)
         return asyncio.run(run_console(settings, pace))
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
+        known = explain(exc, settings)
+        if known is not None:
+            # Our own sentence, never the exception's message (InvalidToken's holds the whole token).
+            print(redact(known, secrets), file=sys.stderr)
+            return 1
         log.error("Rekindle stopped: %s", type(exc).__name__, exc_info=exc)
         return 1
 

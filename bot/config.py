@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{10,100}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook's secret_token allows
@@ -80,6 +82,13 @@ class Settings(BaseSettings):
     def _async_url(cls, value: str) -> str:
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        try:
+            make_url(value).port  # noqa: B018 - parsing the port is what fails on "host:x/db"
+        except (ArgumentError, ValueError):
+            # Not the value itself: the URL may hold a password.
+            raise ValueError(
+                "is malformed (expected e.g. postgresql+asyncpg://user:password@host:5432/name)"
+            ) from None
         return value
 
     @property

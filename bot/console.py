@@ -65,13 +65,17 @@ class ConsoleChat:
         return path
 
     def _button_for(self, line: str) -> Button | None:
-        if line.isdigit() and 1 <= int(line) <= len(self._buttons):
+        if line.isascii() and line.isdigit() and 1 <= int(line) <= len(self._buttons):
             return self._buttons[int(line) - 1]
         letters = "abcdefghijklmnopqrstuvwxyz"
         if len(line) == 1 and line.lower() in letters[: len(self._nudge_buttons)]:
             return self._nudge_buttons[letters.index(line.lower())]
         folded = line.casefold()
         return next((b for b in (*self._buttons, *self._nudge_buttons) if b.label.casefold() == folded), None)
+
+    async def _answered(self, out: Outgoing) -> None:
+        self.render(out)
+        await self._coaching.shown(out)
 
     async def say(self, line: str) -> None:
         """One line she typed."""
@@ -83,7 +87,7 @@ class ConsoleChat:
             if event is None:
                 return
             self._buttons, self._nudge_buttons = [], []
-            self.render(await self._coaching.handle_event(user, user, event, f"[{button.label}]"))
+            await self._answered(await self._coaching.handle_event(user, user, event, f"[{button.label}]"))
         elif line.startswith("/"):
             word, _, arg = line.partition(" ")
             try:
@@ -91,9 +95,9 @@ class ConsoleChat:
             except ValueError:
                 self.show(Reply(M.didnt_catch()))
                 return
-            self.render(await self._coaching.handle_event(user, user, Commanded(command, arg), word))
+            await self._answered(await self._coaching.handle_event(user, user, Commanded(command, arg), word))
         else:
-            self.render(await self._coaching.handle_text(user, user, line))
+            await self._answered(await self._coaching.handle_text(user, user, line))
 
     async def run(self, lines: asyncio.Queue[str | None]) -> None:
         print(M.console_banner(), file=self._out)

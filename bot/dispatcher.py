@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from coach.ports import DueNudge, HistoryKind, NudgeStatus, Store
+from coach.ports import DueNudge, HistoryKind, NudgeStatus, Store, Transaction
 from coach.vocabulary import NudgeKind, Reply
 
 __all__ = [
@@ -79,6 +79,14 @@ class RenderResult:
         return cls(drop=True)
 
 
+class QueuePass(Protocol):
+    """Another queue a dispatcher pass drains as well (bot.outbox.Postman: replies that could not go at once)."""
+
+    async def run_due(self) -> int: ...
+
+    async def next_at(self) -> datetime | None: ...
+
+
 class NudgeRenderer(Protocol):
     async def render(self, user_id: int, kinds: Sequence[NudgeKind], now: datetime) -> RenderResult:
         """Turns her due nudges into one message, or says why not now. Runs the coach and saves her journey
@@ -86,9 +94,9 @@ class NudgeRenderer(Protocol):
         accepted it) nor touch the claimed rows."""
         ...
 
-    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime, tx: Transaction) -> None:
         """Telegram accepted the nudge of `kind` rendered for her: run its step for real (the next timer, a
-        stage move). Called once per message sent, after the dispatcher recorded it."""
+        stage move) in `tx`, the transaction that records the nudge as sent, so neither commits alone."""
         ...
 
 
@@ -198,6 +206,17 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return float(value)
 
 
+_MAX_TEXT = 4096
+
+
+def _may_pass_as_plain_text(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return any(
+        word in text
+        for word in ("too long", "can't parse", "markup", "button", "entities", "entity", "reply_markup")
+    )
+
+
 def _chat_gone(exc: BadRequest) -> bool:
     text = str(exc).lower()
     return "chat not found" in text or "user not found" in text or "peer_id_invalid" in text
@@ -230,9 +249,12 @@ class Dispatcher:
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
         max_inline_wait_s: float = 60.0,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         only_user: int | None = None,
+        shared_rate: bool = False,
+        outbox: QueuePass | None = None,
     ) -> None:
+        self._outbox = outbox
         self._store = store
         self._renderer = renderer
         self._sender = sender
@@ -247,7 +269,14 @@ class Dispatcher:
         # A longer flood wait is not slept through inside a pass: its claims would go stale and another
         # instance could send the same nudge.
         self._max_inline_wait_s = min(max_inline_wait_s, stale_after.total_seconds() / 2)
-        self._concurrency = max(1, concurrency)
+        # In flight, only what the rate needs (rate x a typical 100 ms round trip, plus one): a crash can
+        # then repeat at most these few messages, each sent but not yet recorded.
+        self._concurrency = max(1, concurrency or min(16, math.ceil(rate_per_s * 0.1) + 1))
+        self._interval_s = 1.0 / rate_per_s
+        # Several instances on one database take their send slots from one row there (PostgreSQL), so
+        # NUDGE_RATE holds for all of them together.
+        self._shared_rate = shared_rate
+        self._renewed_at: datetime | None = None
         self._only_user = only_user
         # Without an injected monotonic clock the limiter measures with the injected wall clock, so the
         # dispatcher never reads time on its own.
@@ -265,10 +294,19 @@ class Dispatcher:
         """When the earliest pending nudge falls due (None: nothing pending)."""
         async with self._store.transaction() as tx:
             at = await tx.nudges.next_due_at()
+        if self._outbox is not None:
+            queued = await self._outbox.next_at()
+            if queued is not None and (at is None or queued < at):
+                at = queued
         return _utc(at) if at is not None else None
 
     async def run_due(self) -> int:
         """One pass over everything due now; returns how many messages were sent."""
+        if self._outbox is not None:
+            try:
+                await self._outbox.run_due()
+            except Exception:
+                log.exception("sending queued replies failed; next pass")
         async with self._store.transaction() as tx:
             released = await tx.nudges.release_stale_claims(self._now() - self._stale_after)
         if released:
@@ -330,14 +368,12 @@ class Dispatcher:
         if earlier.done is _Done.SENT:
             await self._mark(rows, NudgeStatus.MERGED)
         elif earlier.done is _Done.INACTIVE:
-            await self._mark(rows, NudgeStatus.CANCELLED)
+            await self._reschedule_each(rows, None)
         elif earlier.done is _Done.DEFERRED:
             await self._reschedule_each(rows, earlier.until)
         else:
             assert earlier.until is not None
-            async with self._store.transaction() as tx:
-                for row in rows:
-                    await tx.nudges.reschedule(row.nudge_id, earlier.until, earlier.attempts)
+            await self._reschedule_all(rows, earlier.until, earlier.attempts)
 
     async def _deliver(self, rows: list[DueNudge]) -> _Outcome:
         user_id, chat_id = rows[0].user_id, rows[0].chat_id
@@ -364,13 +400,22 @@ class Dispatcher:
     ) -> _Outcome:
         user_id = rows[0].user_id
         flood_waits = 0
+        plain = False
         while True:
             await self.limiter.acquire(chat_id)
+            if self._shared_rate:
+                await self._take_shared_slot()
+            if not await self._still_mine(rows):
+                # Deleted with her data (/delete) or taken over by another instance: not ours to send.
+                log.info("nudges of user %s are no longer ours: not sent", user_id)
+                return _Outcome(_Done.DROPPED)
             try:
                 await self._sender.send(chat_id, reply)
             except RetryAfter as exc:
                 seconds = _retry_after_seconds(exc)
                 self.limiter.pause(seconds)
+                if self._shared_rate:
+                    await self._safely_hold_slots(seconds)
                 flood_waits += 1
                 log.warning("flood control: waiting %.1f s (user %s)", seconds, user_id)
                 if seconds > self._max_inline_wait_s or flood_waits > 5:
@@ -378,15 +423,21 @@ class Dispatcher:
                     await self._reschedule_all(rows, until, attempts)
                     return _Outcome(_Done.RETRY, until, attempts)
                 continue  # acquire() waits out the pause, then the same message goes again
-            except Forbidden as exc:
-                log.info("user %s blocked the bot (%s): inactive", user_id, exc)
+            except Forbidden:
+                log.info("user %s blocked the bot: inactive, her nudges kept for her return", user_id)
                 return await self._deactivate(rows)
             except BadRequest as exc:
+                reason = exc.message
                 if _chat_gone(exc):
-                    log.info("chat of user %s is gone (%s): inactive", user_id, exc)
+                    log.info("chat of user %s is gone (%s): inactive", user_id, reason)
                     return await self._deactivate(rows)
-                # The message itself is wrong (markup, length): sending it again cannot help.
-                log.error("nudge for user %s rejected: %s", user_id, exc)
+                if not plain and _may_pass_as_plain_text(exc):
+                    # Too long, or markup Telegram refused: the words still matter, sent plain once.
+                    log.warning("nudge for user %s refused (%s): sending it as plain text", user_id, reason)
+                    reply, plain = Reply(reply.text[:_MAX_TEXT]), True
+                    continue
+                # Telegram says this message can never pass: sending it again cannot help.
+                log.error("nudge for user %s refused for good (%s): failed", user_id, reason)
                 await self._mark(rows, NudgeStatus.FAILED)
                 return _Outcome(_Done.FAILED)
             except TelegramError as exc:  # TimedOut, NetworkError (5xx), anything else from Telegram
@@ -396,12 +447,38 @@ class Dispatcher:
                 log.exception("sending a nudge to user %s failed: retrying later", user_id)
                 return await self._retry_later(rows, attempts)
             await self._record_sent(rows, reply, kind)
-            await self._tell_delivered(user_id, kind)
             return _Outcome(_Done.SENT)
+
+    async def _still_mine(self, rows: Sequence[DueNudge]) -> bool:
+        """Checked right before each send, and renews this instance's claims now and then (a heartbeat, so a
+        long batch at a low rate is never taken for a crashed instance's)."""
+        now = self._now()
+        async with self._store.transaction() as tx:
+            if self._renewed_at is None or now - self._renewed_at >= self._stale_after / 4:
+                await tx.nudges.renew_claims(self._claimer, now)
+                self._renewed_at = now
+            return await tx.nudges.holds([row.nudge_id for row in rows], self._claimer)
+
+    async def _take_shared_slot(self) -> None:
+        now = self._now()
+        async with self._store.transaction() as tx:
+            slot = await tx.nudges.take_send_slot(now, self._interval_s)
+        wait = (slot - now).total_seconds()
+        if wait > _EPSILON:
+            await self._sleep(wait)
+
+    async def _safely_hold_slots(self, seconds: float) -> None:
+        try:
+            async with self._store.transaction() as tx:
+                await tx.nudges.hold_send_slots(self._now() + timedelta(seconds=seconds))
+        except Exception:
+            log.exception("could not share the flood wait with other instances")
 
     # ---- recording outcomes
 
     async def _record_sent(self, rows: list[DueNudge], reply: Reply, kind: NudgeKind) -> None:
+        """One transaction: the nudge marked sent, her history, and the step the nudge leads to (the next
+        daily prompt, day 21's move). A crash leaves either all of it or none (then it is sent again)."""
         chosen = next((row for row in rows if row.kind == kind), rows[0])
         others = [row.nudge_id for row in rows if row is not chosen]
         user_id = chosen.user_id
@@ -409,11 +486,15 @@ class Dispatcher:
             at = self._now()
             try:
                 async with self._store.transaction() as tx:
-                    await tx.nudges.mark([chosen.nudge_id], NudgeStatus.SENT, at)
+                    if not await tx.nudges.mark([chosen.nudge_id], NudgeStatus.SENT, at, self._claimer):
+                        # Her data was deleted meanwhile, or the claim was taken over: nothing to record.
+                        log.info("nudge %s of user %s: claim gone, not recorded", chosen.nudge_id, user_id)
+                        return
                     if others:
-                        await tx.nudges.mark(others, NudgeStatus.MERGED, at)
+                        await tx.nudges.mark(others, NudgeStatus.MERGED, at, self._claimer)
                     await tx.users.set_last_unprompted(user_id, at)
                     await tx.history.add(user_id, at, HistoryKind.NUDGE, reply.text, kind.value)
+                    await self._renderer.delivered(user_id, kind, at, tx)
                 return
             except Exception:
                 # She has the message already; failing to record it would send it again after stale_after.
@@ -421,24 +502,14 @@ class Dispatcher:
                 await self._sleep(1.0 + attempt)
         log.error("nudge for user %s was sent but not recorded: it may be sent again", user_id)
 
-    async def _tell_delivered(self, user_id: int, kind: NudgeKind) -> None:
-        for attempt in range(2):
-            try:
-                await self._renderer.delivered(user_id, kind, self._now())
-                return
-            except Exception:
-                # The message is out and recorded; only its follow-up (the next timer) is at stake.
-                log.exception(
-                    "after-send step for user %s (%s) failed (try %d)", user_id, kind.value, attempt + 1
-                )
-                await self._sleep(1.0)
-
     async def _deactivate(self, rows: list[DueNudge]) -> _Outcome:
+        """Blocked or gone: she is inactive, and her nudges wait, pending, for her return (her next message
+        marks her active again, and the dispatcher takes them up)."""
         user_id = rows[0].user_id
         async with self._store.transaction() as tx:
             await tx.users.set_active(user_id, False)
-            await tx.nudges.cancel_all(user_id)
-            await tx.nudges.mark([row.nudge_id for row in rows], NudgeStatus.CANCELLED, self._now())
+            for row in rows:
+                await tx.nudges.reschedule(row.nudge_id, row.due_at, row.attempts, self._claimer)
         return _Outcome(_Done.INACTIVE)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -458,18 +529,18 @@ class Dispatcher:
 
     async def _mark(self, rows: Sequence[DueNudge], status: NudgeStatus) -> None:
         async with self._store.transaction() as tx:
-            await tx.nudges.mark([row.nudge_id for row in rows], status, self._now())
+            await tx.nudges.mark([row.nudge_id for row in rows], status, self._now(), self._claimer)
 
     async def _reschedule_all(self, rows: Sequence[DueNudge], until: datetime, attempts: int) -> None:
         async with self._store.transaction() as tx:
             for row in rows:
-                await tx.nudges.reschedule(row.nudge_id, until, attempts)
+                await tx.nudges.reschedule(row.nudge_id, until, attempts, self._claimer)
 
     async def _reschedule_each(self, rows: Sequence[DueNudge], until: datetime | None) -> None:
         """Back to pending, each keeping its attempts; at `until`, or at its own due time when None."""
         async with self._store.transaction() as tx:
             for row in rows:
-                await tx.nudges.reschedule(row.nudge_id, until or row.due_at, row.attempts)
+                await tx.nudges.reschedule(row.nudge_id, until or row.due_at, row.attempts, self._claimer)
 
     async def _safely(
         self,

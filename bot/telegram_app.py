@@ -10,6 +10,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -34,6 +35,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.clock import monotonic
+from bot.outbox import Postman, instance_name
 from bot.usecase import Coaching, Outgoing
 from coach import buttons as B
 from coach.copy import messages as M
@@ -42,6 +44,7 @@ from coach.vocabulary import Button, Command, Commanded, Reply
 log = logging.getLogger(__name__)
 
 COACHING_KEY = "coaching"
+POSTMAN_KEY = "postman"
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -88,17 +91,43 @@ def _coaching(context: ContextTypes.DEFAULT_TYPE) -> Coaching:
     return coaching
 
 
-async def send_outgoing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, out: Outgoing) -> None:
-    bot = context.bot
-    for reply in out.replies:
-        await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply.buttons))
-    if out.picture is not None:
-        await bot.send_photo(
-            chat_id, InputFile(out.picture.png, filename="journey.png"), caption=out.picture.caption
+def _postman(context: ContextTypes.DEFAULT_TYPE) -> Postman:
+    data = context.application.bot_data
+    if POSTMAN_KEY not in data:
+        coaching = _coaching(context)
+        def wake(at: datetime) -> None:
+            if coaching.on_timers_changed is not None:
+                coaching.on_timers_changed(at)
+
+        data[POSTMAN_KEY] = Postman(
+            coaching.store, TelegramSender(context.bot), coaching.clock, claimer=instance_name(), on_retry=wake
         )
-    if out.document is not None:
-        doc = out.document
-        await bot.send_document(chat_id, InputFile(doc.content, filename=doc.filename), caption=doc.caption)
+    postman: Postman = data[POSTMAN_KEY]
+    return postman
+
+
+async def send_outgoing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, out: Outgoing) -> None:
+    """Her replies come from the outbox, where the step put them: a send that fails is retried there, never
+    undone or reported as "nothing changed" (the step is saved)."""
+    bot = context.bot
+    if out.queued:
+        await _postman(context).deliver(out.queued)
+    else:  # after /delete: nothing of hers is kept, not even this goodbye
+        for reply in out.replies:
+            await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply.buttons))
+    try:
+        if out.picture is not None:
+            await bot.send_photo(
+                chat_id, InputFile(out.picture.png, filename="journey.png"), caption=out.picture.caption
+            )
+        if out.document is not None:
+            doc = out.document
+            await bot.send_document(
+                chat_id, InputFile(doc.content, filename=doc.filename), caption=doc.caption
+            )
+    except TelegramError as exc:
+        # Drawn from what is saved, changing nothing: she can ask again; no false "nothing was changed".
+        log.warning("a picture or file for chat could not be sent: %s", type(exc).__name__)
 
 
 def _is_private(update: Update) -> bool:

@@ -16,12 +16,14 @@ from bot.chart import journey_chart
 from bot.clock import Clock
 from bot.dispatcher import RenderResult
 from bot.llm_drafts import LLMConfig, llm_suggest
+from bot.outbox import HOLD_S
 from coach import program
 from coach.copy import messages as M
-from coach.ports import HistoryKind, Store, Transaction
+from coach.ports import HistoryKind, Queued, Store, Transaction
 from coach.suggest import suggest
 from coach.timing import deliverable_at
 from coach.vocabulary import (
+    Commanded,
     Effect,
     Event,
     Journey,
@@ -36,6 +38,17 @@ from coach.vocabulary import (
 log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 4096  # what Telegram itself allows in one message
+
+# C0 controls (but tab and newline) and DEL mean nothing in her words, and PostgreSQL refuses U+0000 in text.
+_CONTROLS = dict.fromkeys([*range(0, 9), *range(11, 32), 0x7F])
+
+
+def clean_text(text: str) -> str:
+    """Her words as they may be stored: no control characters, and no lone surrogates (not UTF-8 at all)."""
+    text = text.translate(_CONTROLS)
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,9 @@ class Outgoing:
     picture: Picture | None = None
     document: Document | None = None
     deleted: bool = False
+    # The replies as written to the outbox with the step: what the adapter sends (bot.outbox.Postman). Empty
+    # after /delete, whose one reply has nowhere left to be kept.
+    queued: list[Queued] = field(default_factory=list)
 
 
 class Coaching:
@@ -84,11 +100,26 @@ class Coaching:
     def pace(self) -> Pace:
         return self._pace
 
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    async def shown(self, out: Outgoing) -> None:
+        """An adapter that shows replies itself (the console) says so: they leave the outbox."""
+        if out.queued:
+            async with self._store.transaction() as tx:
+                for item in out.queued:
+                    await tx.outbox.sent(item.message_id, None)
+
     async def handle_text(
         self, user_id: int, chat_id: int, text: str, *, update_id: int | None = None
     ) -> Outgoing:
         """With Telegram's `update_id`, a redelivered update is a no-op: nothing saved, nothing to send."""
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             return Outgoing([Reply(M.empty_message())])
         if len(text) > MAX_INPUT_CHARS:
@@ -99,7 +130,9 @@ class Coaching:
         self, user_id: int, chat_id: int, event: Event, shown_as: str, *, update_id: int | None = None
     ) -> Outgoing:
         """A button or a command: `shown_as` is what goes into her history (the label or the command)."""
-        return await self._run(user_id, chat_id, None, event, shown_as, update_id)
+        if isinstance(event, Commanded) and event.arg:
+            event = replace(event, arg=clean_text(event.arg)[:MAX_INPUT_CHARS])
+        return await self._run(user_id, chat_id, None, event, clean_text(shown_as), update_id)
 
     async def first_time(self, update_id: int) -> bool:
         """For an answer that saves nothing (an edit, a sticker): records the update, False if it was seen."""
@@ -156,6 +189,8 @@ class Coaching:
                     chart_data = (outcome.journey, changes, moods)
             for reply in out.replies:
                 await tx.history.add(user_id, now, HistoryKind.MESSAGE_OUT, reply.text)
+            ids = await tx.outbox.add(user_id, chat_id, out.replies, now, HOLD_S)
+            out.queued = [Queued(i, user_id, chat_id, r) for i, r in zip(ids, out.replies, strict=True)]
             if outcome.set_timers:
                 earliest = min(t.due_at for t in outcome.set_timers)
         if chart_data is not None:
@@ -238,12 +273,11 @@ class Coaching:
             return RenderResult.dropped()
         return RenderResult.sending(outcome.replies[0], kind)
 
-    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime, tx: Transaction) -> None:
         """After Telegram accepted the nudge: run the timer's step for real and save what it changed (a stage
-        move on day 21, the next daily prompt). The dispatcher records the message itself."""
-        async with self._store.transaction() as tx:
-            journey = await tx.journeys.load(user_id)
-            if journey is None:
-                return
-            outcome = program.step(journey, TimerFired(kind), now, self._pace)
-            await self._save(tx, user_id, journey, outcome, now)
+        move on day 21, the next daily prompt) in the dispatcher's transaction that records the message."""
+        journey = await tx.journeys.load(user_id)
+        if journey is None:
+            return
+        outcome = program.step(journey, TimerFired(kind), now, self._pace)
+        await self._save(tx, user_id, journey, outcome, now)

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from coach.vocabulary import Journey, Note, NoteKind, NudgeKind, Stage, Timer
+from coach.vocabulary import Journey, Note, NoteKind, NudgeKind, Reply, Stage, Timer
 
 
 class HistoryKind(StrEnum):
@@ -74,6 +74,17 @@ class DueNudge:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A reply waiting in the outbox: sent in id order per chat, marked once Telegram accepted it."""
+
+    message_id: int
+    user_id: int
+    chat_id: int
+    reply: Reply
+    attempts: int = 0
+
+
 class Users(Protocol):
     async def touch(self, user_id: int, chat_id: int, now: datetime) -> UserInfo:
         """Creates her row if new; marks her active (her message after a block makes her reachable again)."""
@@ -129,14 +140,66 @@ class Nudges(Protocol):
         them (oldest first). Concurrent claimers never get the same row (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
         ...
 
-    async def mark(self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime) -> None: ...
+    async def mark(
+        self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime, claimer: str | None = None
+    ) -> int:
+        """Sets their status; with `claimer`, only rows that claimer still holds. Returns how many changed."""
+        ...
 
-    async def reschedule(self, nudge_id: int, due_at: datetime, attempts: int) -> None:
-        """Puts a claimed nudge back to pending at a new due time (quiet hours, retry after an error)."""
+    async def reschedule(
+        self, nudge_id: int, due_at: datetime, attempts: int, claimer: str | None = None
+    ) -> None:
+        """Puts a claimed nudge back to pending at a new due time (quiet hours, retry after an error); with
+        `claimer`, only if that claimer still holds it."""
+        ...
+
+    async def renew_claims(self, claimer: str, now: datetime) -> None:
+        """The claimer is still working on its claims: they are not stale (heartbeat)."""
+        ...
+
+    async def holds(self, nudge_ids: Sequence[int], claimer: str) -> bool:
+        """Whether `claimer` still holds every one of them (not taken over, not deleted with her data)."""
+        ...
+
+    async def take_send_slot(self, now: datetime, interval_s: float) -> datetime:
+        """The time of the next free send slot, shared by every instance on this database; takes it."""
+        ...
+
+    async def hold_send_slots(self, until: datetime) -> None:
+        """Flood control: no instance sends before `until`."""
         ...
 
     async def release_stale_claims(self, older_than: datetime) -> int:
         """Claims left by a crashed instance go back to pending."""
+        ...
+
+
+class Outbox(Protocol):
+    async def add(
+        self, user_id: int, chat_id: int, replies: Sequence[Reply], now: datetime, hold_s: float
+    ) -> list[int]:
+        """Queues replies in this transaction. A background sender leaves them alone for `hold_s` seconds (the
+        handler sends them at once); returns their ids, in order."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int, claimer: str, hold_s: float) -> Sequence[Queued]:
+        """Unsent replies whose time has come (the handler did not send them), oldest first; held for
+        `hold_s` seconds by `claimer`."""
+        ...
+
+    # `claimer` None: the handler's own fresh replies, which no background pass has claimed.
+    async def sent(self, message_id: int, claimer: str | None) -> None: ...
+
+    async def retry(self, message_id: int, at: datetime, attempts: int, claimer: str | None) -> None: ...
+
+    async def drop(self, message_id: int, claimer: str | None) -> None:
+        """It can never be delivered (blocked, chat gone, refused): kept out of the queue."""
+        ...
+
+    async def next_at(self) -> datetime | None: ...
+
+    async def prune(self, before: datetime) -> None:
+        """Forgets sent and dropped replies older than `before` (her history keeps what was said)."""
         ...
 
 
@@ -155,6 +218,7 @@ class Transaction(Protocol):
     history: History
     entries: Entries
     nudges: Nudges
+    outbox: Outbox
     updates: Updates
 
     async def export(self, user_id: int) -> dict[str, Any]:

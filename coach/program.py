@@ -921,7 +921,30 @@ def _save_note(t: Turn, kind: NoteKind, value: str) -> Outcome:
 
 def _after_side_question(j: Journey) -> Question | None:
     """When a side question is answered, she goes back to the question her stage is waiting for, if any."""
+    if j.stage is Stage.INTAKE:
+        return _intake_question(j)
     return Question.REASON if j.stage is Stage.UNDERSTAND else None
+
+
+def _intake_question(j: Journey) -> Question:
+    """The intake question she still owes, read from what she has told so far: a side question (/delete,
+    /reset, /settings) took `awaiting`, and without a question to go back to she would get no answer at all."""
+    f = j.facts
+    if j.awaiting in INTAKE_QUESTIONS:
+        return j.awaiting
+    if not f.his_name:
+        return Question.HIS_NAME
+    if not f.ended:
+        return Question.ENDED
+    if not f.who_ended:
+        return Question.WHO_ENDED
+    if not f.still_talk:
+        return Question.HIS_REASON  # "I don't know" is kept as "", so asked again rather than skipped
+    if f.still_talk == "no_contact" and j.last_contact_at is None:
+        return Question.LAST_CONTACT
+    if not f.ready:
+        return Question.TIMEZONE if j.prefs.timezone == "UTC" else Question.READY
+    return Question.READY_AFTER_REFLECTION
 
 
 def answer_memory(t: Turn, value: str) -> Outcome:
@@ -940,7 +963,7 @@ def answer_now_into(t: Turn, value: str) -> Outcome:
 
 
 def answer_mood(t: Turn, value: str) -> Outcome:
-    digits = [c for c in value if c.isdigit()]
+    digits = [c for c in value if c in "0123456789"]  # str.isdigit also takes "²" and "③", which int refuses
     if len(digits) != 1 or not 1 <= int(digits[0]) <= 5:
         return _out(t.journey, Reply(M.mood_range()), *_ask(t.journey))
     mood = int(digits[0])
@@ -1055,7 +1078,7 @@ def answer_reset(t: Turn, value: str) -> Outcome:
     old = t.journey
     if value != "yes":
         j = old.evolve(awaiting=_after_side_question(old))
-        return _out(j, Reply(M.reset_kept(), M.stage_buttons(j.stage, j)))
+        return _out(j, Reply(M.reset_kept(), M.stage_buttons(j.stage, j)), *_ask(j))
     fresh = Journey(
         started_at=t.now,
         stage_since=t.now,
@@ -1082,7 +1105,7 @@ def answer_reset(t: Turn, value: str) -> Outcome:
 def answer_delete(t: Turn, value: str) -> Outcome:
     if value != "yes":
         j = t.journey.evolve(awaiting=_after_side_question(t.journey))
-        return _out(j, Reply(M.delete_kept()))
+        return _out(j, Reply(M.delete_kept()), *_ask(j))
     return _out(t.journey.evolve(awaiting=None), effects=(Effect.DELETE_DATA,))
 
 
@@ -1127,7 +1150,7 @@ def _choice(question: Question, value: str) -> str | None:
     for key, label in choices:
         if v == key or v == label.lower():
             return key
-    if v.isdigit() and 1 <= int(v) <= len(choices):
+    if v.isascii() and v.isdigit() and 1 <= int(v) <= len(choices):
         return choices[int(v) - 1][0]
     for key, words in M.CHOICE_WORDS.get(question, ()):
         if any(w in v for w in words):
@@ -1331,7 +1354,7 @@ def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
     q = journey.awaiting
     if reading.intent in SAFETY_INTENTS and not (q in TELLING_HIS_SIDE and _only_likely_his_no(reading)):
         return Said(reading.intent, text)
-    if q is not None and q not in TYPED_QUESTIONS and _choice(q, text) is not None:
+    if q is not None and q not in TYPED_QUESTIONS and (_choice(q, text) is not None or _a_number_for(q, text)):
         return Answered(q, text)  # a plain answer to the question she was asked: no hunch overrides it
     if reading.check is not None and not (checked or _no_hunches_here(q, reading.check, text)):
         return Unclear(text, check=reading.check)
@@ -1370,6 +1393,12 @@ def _no_hunches_here(q: Question | None, check: Intent, text: str) -> bool:
     return (
         q in WRITING or (check is Intent.HE_SAID_NO and q in TELLING_HIS_SIDE) or asks_for_manipulation(text)
     )
+
+
+def _a_number_for(q: Question, text: str) -> bool:
+    """A bare number typed at the mood question is her answer, in range or not ("2", "9", "²"): the range is
+    answer_mood's to explain, not a hunch's to question."""
+    return q is Question.MOOD and text.strip().isdigit()
 
 
 def _only_likely_his_no(reading: Reading) -> bool:

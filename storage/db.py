@@ -41,16 +41,41 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
+# Inline, SQLite's busy handler would sleep on the event loop's thread and freeze every conversation while
+# another process holds the lock. So the inline engine waits at most this long inside SQLite; the real wait for
+# the lock happens at BEGIN IMMEDIATE, retried with asyncio sleeps (SqlStore._unit).
+INLINE_BUSY_TIMEOUT_MS = 20
+
+
 def create_inline_sqlite_engine(url: str) -> Engine:
     """A synchronous pysqlite engine on the same file as the sqlite+aiosqlite `url`.
 
     SqlStore runs SQLite statements with it directly on the event loop thread: a statement on a local WAL
     database takes microseconds, while aiosqlite's hop to its worker thread and back costs about 100 us per
-    call, several calls per statement. Same pragmas as create_engine.
+    call, several calls per statement. Same pragmas as create_engine, but a short busy_timeout, and every
+    transaction starts with BEGIN IMMEDIATE: the write lock is taken up front, where waiting for it costs
+    nothing but an asyncio sleep, so no statement inside the transaction waits for another process.
     """
     engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
-    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "connect", _inline_on_connect)
+    event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _inline_on_connect(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_on_connect(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+    # pysqlite would open a deferred transaction by itself before the first write; BEGIN is ours instead.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: Any) -> None:
+    # Straight to pysqlite: exec_driver_sql would cost more than the statement, once per transaction.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,19 @@ def ensure_sqlite_folder(url: str) -> None:
     database = parsed.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         return
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Opened once here, synchronously: a file that cannot be opened (a folder in its place, no permission)
+    # fails with one clear error, not in aiosqlite's worker thread, which may print a traceback at exit.
+    sqlite3.connect(path).execute("PRAGMA user_version").connection.close()
 
 
 async def upgrade_to_head(url: str) -> None:
     """Upgrades the database at `url` (sqlite+aiosqlite or postgresql+asyncpg) to the newest revision."""
     ensure_sqlite_folder(url)
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    # asyncpg waits 60 s for an unreachable server by default: a startup that fails should say so sooner.
+    connect_args = {"timeout": 10} if make_url(url).get_backend_name() == "postgresql" else {}
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         # Wait for another process's lock; foreign keys stay off, as SQLite table rebuilds require.
         event.listen(engine.sync_engine, "connect", _sqlite_busy_timeout)

@@ -151,6 +151,35 @@ class NudgeRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class OutboxRow(Base):
+    """A reply written in the same transaction as the step that produced it, then sent from here: what is
+    saved and what she is told cannot disagree. `next_at` is when a background sender may take it (the
+    handler sends it first, at once); `claimed_by` names the instance sending it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_at", "status", "next_at"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any]] = mapped_column(JSON)  # [[[label, data], ...], ...]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class SendSlotRow(Base):
+    """One row per limit shared by every instance on the database: the next free send time (NUDGE_RATE)."""
+
+    __tablename__ = "send_slots"
+
+    name: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ProcessedUpdateRow(Base):
     """An update_id already handled, written in the transaction that handled it; kept about two days
     (Telegram gives up redelivering long before that)."""
@@ -168,4 +197,6 @@ journeys = metadata.tables["journeys"]
 history = metadata.tables["history"]
 entries = metadata.tables["entries"]
 nudges = metadata.tables["nudges"]
+outbox = metadata.tables["outbox"]
+send_slots = metadata.tables["send_slots"]
 processed_updates = metadata.tables["processed_updates"]

@@ -7,9 +7,11 @@ the SQL. Everything returned is a coach.ports dataclass or a coach.vocabulary ty
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -28,12 +30,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from coach.ports import DueNudge, Entry, HistoryItem, HistoryKind, NudgeStatus, StageChange, UserInfo
+from coach.ports import (
+    DueNudge,
+    Entry,
+    HistoryItem,
+    HistoryKind,
+    NudgeStatus,
+    Queued,
+    StageChange,
+    UserInfo,
+)
 from coach.vocabulary import (
+    Button,
     Journey,
     Note,
     NoteKind,
     NudgeKind,
+    Reply,
     Stage,
     Timer,
     journey_from_dict,
@@ -43,6 +56,7 @@ from storage import models
 from storage.models import UtcDateTime
 
 U, J, H, E, N = models.users, models.journeys, models.history, models.entries, models.nudges
+OB = models.outbox
 P = models.processed_updates
 
 
@@ -243,6 +257,15 @@ class Statements:
         self.nudge_mark_many = update(N).where(many).values(status=bindparam("b_status"))
         self.nudge_mark_sent_one = self.nudge_mark_one.values(sent_at=_time("b_at"))
         self.nudge_mark_sent_many = self.nudge_mark_many.values(sent_at=_time("b_at"))
+        # The claim holder's own marks and checks, once or twice per nudge: built once.
+        held = (
+            N.c.id.in_(bindparam("ids", expanding=True)),
+            N.c.status == CLAIMED,
+            N.c.claimed_by == bindparam("claimer"),
+        )
+        self.nudge_mark_held = update(N).where(*held).values(status=bindparam("b_status"))
+        self.nudge_mark_held_sent = self.nudge_mark_held.values(sent_at=_time("b_at"))
+        self.nudge_holds = select(N.c.id).where(*held)
 
     def _build_claim(self, dialect: str) -> None:
         n = N.alias("n")
@@ -535,12 +558,21 @@ class SqlNudges:
         due.sort(key=lambda d: (d.due_at, d.nudge_id))  # RETURNING promises no order
         return due
 
-    async def mark(self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime) -> None:
-        """Sets the status of these nudges; `at` is kept as sent_at for SENT and MERGED."""
+    async def mark(
+        self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime, claimer: str | None = None
+    ) -> int:
+        """Sets the status of these nudges; `at` is kept as sent_at for SENT and MERGED. With `claimer`, only
+        the rows it still holds: another instance that took a claim over owns the outcome."""
         if not nudge_ids:
-            return
-        params: dict[str, Any] = {"b_status": status.value, "b_at": at}
+            return 0
         timed = status in (NudgeStatus.SENT, NudgeStatus.MERGED)
+        if claimer is not None:
+            held: dict[str, Any] = {"ids": list(nudge_ids), "claimer": claimer, "b_status": status.value}
+            if timed:
+                held["b_at"] = at
+            statement = self._sql.nudge_mark_held_sent if timed else self._sql.nudge_mark_held
+            return _count(await self._conn.execute(statement, held))
+        params: dict[str, Any] = {"b_status": status.value, "b_at": at}
         if len(nudge_ids) == 1:
             statement = self._sql.nudge_mark_sent_one if timed else self._sql.nudge_mark_one
             params["nid"] = nudge_ids[0]
@@ -549,16 +581,18 @@ class SqlNudges:
             params["ids"] = list(nudge_ids)
         if not timed:
             del params["b_at"]
-        await self._conn.execute(statement, params)
+        return _count(await self._conn.execute(statement, params))
 
-    async def reschedule(self, nudge_id: int, due_at: datetime, attempts: int) -> None:
+    async def reschedule(
+        self, nudge_id: int, due_at: datetime, attempts: int, claimer: str | None = None
+    ) -> None:
         """Puts a claimed nudge back to pending at `due_at`. If a newer pending nudge of the same kind was set
-        meanwhile, that one stands and this one is cancelled (at most one pending per kind)."""
-        row = (
-            await self._conn.execute(
-                select(N.c.user_id, N.c.kind).where(N.c.id == nudge_id, N.c.status == CLAIMED)
-            )
-        ).first()
+        meanwhile, that one stands and this one is cancelled (at most one pending per kind). With `claimer`,
+        only if it still holds the claim."""
+        mine = select(N.c.user_id, N.c.kind).where(N.c.id == nudge_id, N.c.status == CLAIMED)
+        if claimer is not None:
+            mine = mine.where(N.c.claimed_by == claimer)
+        row = (await self._conn.execute(mine)).first()
         if row is None:
             return
         if await self._has_pending(row.user_id, row.kind):
@@ -605,6 +639,40 @@ class SqlNudges:
             await self._conn.execute(self._sql.nudge_release, {"ids": release})
         return len(release)
 
+    async def renew_claims(self, claimer: str, now: datetime) -> None:
+        await self._conn.execute(
+            update(N).where(N.c.status == CLAIMED, N.c.claimed_by == claimer).values(claimed_at=now)
+        )
+
+    async def holds(self, nudge_ids: Sequence[int], claimer: str) -> bool:
+        ids = list(nudge_ids)
+        found = await self._conn.execute(self._sql.nudge_holds, {"ids": ids, "claimer": claimer})
+        return len(found.all()) == len(set(ids))
+
+    async def take_send_slot(self, now: datetime, interval_s: float) -> datetime:
+        """One row per limit: the slot is max(now, next free) and the next free moves on by `interval_s`.
+        Every instance updates the same row, so the database serialises them (a row lock on PostgreSQL)."""
+        S = models.send_slots
+        current = select(S.c.next_at).where(S.c.name == "nudges")
+        if self._sql.dialect == "postgresql":
+            current = current.with_for_update()
+        row = (await self._conn.execute(current)).first()
+        slot = max(now, row.next_at) if row is not None else now
+        following = slot + timedelta(seconds=interval_s)
+        if row is None:
+            insert = postgresql.insert if self._sql.dialect == "postgresql" else sqlite.insert
+            await self._conn.execute(
+                insert(S)
+                .values(name="nudges", next_at=following)
+                .on_conflict_do_update(index_elements=[S.c.name], set_={"next_at": following})
+            )
+        else:
+            await self._conn.execute(update(S).where(S.c.name == "nudges").values(next_at=following))
+        return slot
+
+    async def hold_send_slots(self, until: datetime) -> None:
+        await self.take_send_slot(until, 0.0)  # the next free slot becomes `until`, unless later already
+
     async def _has_pending(self, user_id: int, kind: str) -> bool:
         found = await self._conn.execute(
             select(N.c.id).where(N.c.user_id == user_id, N.c.kind == kind, N.c.status == PENDING).limit(1)
@@ -612,6 +680,117 @@ class SqlNudges:
         return found.first() is not None
 
 
+class SqlOutbox:
+    SENT, QUEUED, DROPPED = "sent", "queued", "dropped"
+
+    def __init__(self, conn: Executor, sql: Statements) -> None:
+        self._conn, self._sql = conn, sql
+        self._raw, self._hot = _raw(conn), sql.hot
+
+    async def add(
+        self, user_id: int, chat_id: int, replies: Sequence[Reply], now: datetime, hold_s: float
+    ) -> list[int]:
+        if not replies:
+            return []
+        hold = now + timedelta(seconds=hold_s)
+        ids: list[int] = []
+        if self._raw is not None and self._hot is not None:
+            at, until = self._hot.time_in(now), self._hot.time_in(hold)
+            for reply in replies:  # a few per update; each one's id, in order
+                cursor = self._raw.execute(
+                    "INSERT INTO outbox (user_id, chat_id, text, buttons, status, attempts, created_at, next_at)"
+                    " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)",
+                    (user_id, chat_id, reply.text, _buttons_json(reply.buttons), at, until),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+            return ids
+        for reply in replies:
+            buttons = [[[b.label, b.data] for b in row] for row in reply.buttons]
+            result = await self._conn.execute(
+                OB.insert()
+                .values(
+                    user_id=user_id,
+                    chat_id=chat_id,
+                    text=reply.text,
+                    buttons=buttons,
+                    status=self.QUEUED,
+                    attempts=0,
+                    created_at=now,
+                    next_at=hold,
+                )
+                .returning(OB.c.id)
+            )
+            ids.append(int(result.scalar_one()))
+        return ids
+
+    async def claim_due(self, now: datetime, limit: int, claimer: str, hold_s: float) -> Sequence[Queued]:
+        due = (
+            select(OB.c.id, OB.c.user_id, OB.c.chat_id, OB.c.text, OB.c.buttons, OB.c.attempts)
+            .where(OB.c.status == self.QUEUED, OB.c.next_at <= now)
+            .order_by(OB.c.id)
+            .limit(limit)
+        )
+        if self._sql.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        rows = (await self._conn.execute(due)).all()
+        if rows:
+            await self._conn.execute(
+                update(OB)
+                .where(OB.c.id.in_([r.id for r in rows]))
+                .values(claimed_by=claimer, next_at=now + timedelta(seconds=hold_s))
+            )
+        return [_queued(r.id, r.user_id, r.chat_id, r.text, r.buttons, r.attempts) for r in rows]
+
+    async def sent(self, message_id: int, claimer: str | None) -> None:
+        if self._raw is not None and claimer is None:  # the fast path, once per reply
+            self._raw.execute(
+                "UPDATE outbox SET status = 'sent' WHERE id = ? AND claimed_by IS NULL", (message_id,)
+            )
+            return
+        await self._finish(message_id, claimer, status=self.SENT)
+
+    async def retry(self, message_id: int, at: datetime, attempts: int, claimer: str | None) -> None:
+        await self._finish(message_id, claimer, next_at=at, attempts=attempts, claimed_by=None)
+
+    async def drop(self, message_id: int, claimer: str | None) -> None:
+        await self._finish(message_id, claimer, status=self.DROPPED)
+
+    async def _finish(self, message_id: int, claimer: str | None, **values: Any) -> None:
+        # Only whoever holds it: a background pass that took it over after a long stall owns it now.
+        held = OB.c.claimed_by.is_(None) if claimer is None else OB.c.claimed_by == claimer
+        await self._conn.execute(
+            update(OB).where(OB.c.id == message_id, OB.c.status == self.QUEUED, held).values(**values)
+        )
+
+    async def next_at(self) -> datetime | None:
+        value: datetime | None = (
+            await self._conn.execute(
+                select(OB.c.next_at).where(OB.c.status == self.QUEUED).order_by(OB.c.next_at).limit(1)
+            )
+        ).scalar_one_or_none()
+        return value
+
+
+    async def prune(self, before: datetime) -> None:
+        await self._conn.execute(delete(OB).where(OB.c.status != self.QUEUED, OB.c.created_at < before))
+
+
+@functools.lru_cache(maxsize=512)
+def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
+    # The same few keyboards come back all the time (see bot.telegram_app.keyboard).
+    return json.dumps([[[b.label, b.data] for b in row] for row in rows], ensure_ascii=False)
+
+
+def _count(result: Result[Any]) -> int:
+    rowcount: int | None = getattr(result, "rowcount", None)  # a CursorResult for UPDATE
+    return int(rowcount or 0)
+
+
+def _queued(
+    message_id: int, user_id: int, chat_id: int, text: str, buttons: Any, attempts: int
+) -> Queued:
+    rows = tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in buttons or ())
+    return Queued(message_id, user_id, chat_id, Reply(text, rows), attempts)
 class SqlUpdates:
     def __init__(self, conn: Executor, sql: Statements) -> None:
         self._conn, self._sql = conn, sql
@@ -636,7 +815,7 @@ async def nudge_backlog(conn: Executor, now: datetime) -> tuple[int, float]:
 
 
 # Children first, so the order also works without ON DELETE CASCADE.
-_USER_TABLES: tuple[Table, ...] = (N, E, H, J, U)
+_USER_TABLES: tuple[Table, ...] = (OB, N, E, H, J, U)
 
 
 async def export_user(conn: Executor, user_id: int) -> dict[str, Any]:
@@ -700,6 +879,7 @@ __all__ = [
     "SqlHistory",
     "SqlJourneys",
     "SqlNudges",
+    "SqlOutbox",
     "SqlUpdates",
     "SqlUsers",
     "Statements",

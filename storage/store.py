@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 import weakref
 from collections.abc import AsyncIterator
@@ -11,10 +12,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, RootTransaction, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-from coach.ports import Entries, History, Journeys, Nudges, Updates, Users
+from coach.ports import Entries, History, Journeys, Nudges, Outbox, Updates, Users
 from storage.db import create_engine, create_inline_sqlite_engine, is_sqlite
 from storage.migrate import upgrade_to_head
 from storage.repositories import (
@@ -24,6 +26,7 @@ from storage.repositories import (
     SqlHistory,
     SqlJourneys,
     SqlNudges,
+    SqlOutbox,
     SqlUpdates,
     SqlUsers,
     delete_user,
@@ -31,6 +34,9 @@ from storage.repositories import (
     nudge_backlog,
     statements_for,
 )
+
+# How long a transaction waits for another process's write lock on a SQLite file (busy_timeout's old 5 s).
+LOCK_WAIT_S = 5.0
 
 
 class SqlTransaction:
@@ -47,6 +53,7 @@ class SqlTransaction:
         self.history: History = self._history
         self.entries: Entries = SqlEntries(conn, sql)
         self.nudges: Nudges = SqlNudges(conn, sql)
+        self.outbox: Outbox = SqlOutbox(conn, sql)
         self._updates = SqlUpdates(conn, sql)
         self.updates: Updates = self._updates
 
@@ -109,8 +116,9 @@ class SqlStore:
     uses aiosqlite instead. Either way this store's SQLite transactions run one at a time: SQLite has one
     writer, and queueing here is cheaper than connections sleeping in its busy handler (which, inline, would
     stall the loop). The queue is shared by all stores on the same file in this process. So a transaction
-    must not open another in the same task; that is refused, not hung. Another *process* writing the file
-    is only waited for by busy_timeout (which, inline, blocks the loop meanwhile): one instance on SQLite.
+    must not open another in the same task; that is refused, not hung. Another *process* holding the file's
+    write lock is waited for at BEGIN IMMEDIATE with asyncio sleeps, so the loop keeps serving everyone else
+    meanwhile (see _begin_immediate). Still: one instance on SQLite.
     PostgreSQL uses the async engine and runs transactions concurrently.
     """
 
@@ -146,7 +154,7 @@ class SqlStore:
         # A plain connection in a transaction, not an ORM Session: nothing here uses the ORM, and the Session's
         # bookkeeping cost a quarter of the SQLite throughput.
         if self.sync_engine is not None:
-            with self.sync_engine.begin() as conn:
+            with self.sync_engine.connect() as conn, await _begin_immediate(conn):
                 tx = SqlTransaction(InlineConnection(conn))
                 yield tx
                 await tx.flush()
@@ -177,6 +185,21 @@ class SqlStore:
             self.sync_engine.dispose()
         if self.engine is not None:
             await self.engine.dispose()
+
+
+async def _begin_immediate(conn: Connection) -> RootTransaction:
+    """BEGIN IMMEDIATE (storage.db's begin hook), waiting for another process's write lock with asyncio sleeps,
+    not on the loop's thread, up to about LOCK_WAIT_S; then "database is locked" goes up."""
+    waited, delay = 0.0, 0.002
+    while True:
+        try:
+            return conn.begin()
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if "locked" not in str(getattr(exc, "orig", exc)) or waited >= LOCK_WAIT_S:
+                raise
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.1)
 
 
 async def open_store(url: str) -> SqlStore:

@@ -12,7 +12,8 @@ from typing import Any
 from telegram import Update
 
 from bot.dispatcher import Dispatcher
-from bot.telegram_app import TelegramSender, build_application
+from bot.outbox import Postman
+from bot.telegram_app import POSTMAN_KEY, TelegramSender, build_application
 from bot.usecase import Coaching
 from coach.vocabulary import Facts, Journey, Pace, Stage, Timer
 from storage.store import SqlStore, open_store
@@ -58,11 +59,12 @@ class Harness:
     async def feed(self, update: dict[str, Any]) -> list[str]:
         before = len(self.request.calls)
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.app.bot_data[POSTMAN_KEY].settle()
         new = self.request.calls[before:]
         return [
             c.params.get("text") or c.params.get("caption") or ""
             for c in new
-            if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+            if c.method in ("sendMessage", "sendPhoto", "sendDocument") and "failed" not in c.params
         ]
 
     async def send(self, text: str) -> str:
@@ -137,6 +139,8 @@ async def make_harness(tmp_path: Path, pace: Pace | None = None, url: str | None
     async def no_sleep(_: float) -> None:
         return None
 
+    postman = Postman(store, TelegramSender(app.bot), clock, claimer="test", sleep=no_sleep)
+    app.bot_data[POSTMAN_KEY] = postman
     dispatcher = Dispatcher(
         store,
         coaching,
@@ -145,5 +149,6 @@ async def make_harness(tmp_path: Path, pace: Pace | None = None, url: str | None
         claimer="test",
         sleep=no_sleep,
         monotonic=lambda: clock.now.timestamp(),
+        outbox=postman,
     )
     return Harness(app, request, clock, store, coaching, dispatcher)

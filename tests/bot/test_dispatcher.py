@@ -99,6 +99,7 @@ class State:
     rows: dict[int, Row] = field(default_factory=dict)
     users: dict[int, UserRow] = field(default_factory=dict)
     history: list[tuple[int, datetime, HistoryKind, str, str]] = field(default_factory=list)
+    next_slot: datetime | None = None
 
 
 class _Nudges:
@@ -118,12 +119,44 @@ class _Nudges:
             r.status, r.claimed_by, r.claimed_at = NudgeStatus.CLAIMED, claimer, now
         return [DueNudge(r.nudge_id, r.user_id, r.chat_id, r.kind, r.due_at, r.attempts) for r in due]
 
-    async def mark(self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime) -> None:
-        for nid in nudge_ids:
-            self.s.rows[nid].status = status
-            self.s.rows[nid].closed_at = at
+    def _held(self, nid: int, claimer: str | None) -> bool:
+        r = self.s.rows.get(nid)
+        return r is not None and (
+            claimer is None or (r.status is NudgeStatus.CLAIMED and r.claimed_by == claimer)
+        )
 
-    async def reschedule(self, nudge_id: int, due_at: datetime, attempts: int) -> None:
+    async def mark(
+        self, nudge_ids: Sequence[int], status: NudgeStatus, at: datetime, claimer: str | None = None
+    ) -> int:
+        changed = 0
+        for nid in nudge_ids:
+            if self._held(nid, claimer):
+                self.s.rows[nid].status = status
+                self.s.rows[nid].closed_at = at
+                changed += 1
+        return changed
+
+    async def renew_claims(self, claimer: str, now: datetime) -> None:
+        for r in self.s.rows.values():
+            if r.status is NudgeStatus.CLAIMED and r.claimed_by == claimer:
+                r.claimed_at = now
+
+    async def holds(self, nudge_ids: Sequence[int], claimer: str) -> bool:
+        return all(self._held(nid, claimer) for nid in nudge_ids)
+
+    async def take_send_slot(self, now: datetime, interval_s: float) -> datetime:
+        slot = max(now, self.s.next_slot or now)
+        self.s.next_slot = slot + timedelta(seconds=interval_s)
+        return slot
+
+    async def hold_send_slots(self, until: datetime) -> None:
+        await self.take_send_slot(until, 0.0)
+
+    async def reschedule(
+        self, nudge_id: int, due_at: datetime, attempts: int, claimer: str | None = None
+    ) -> None:
+        if not self._held(nudge_id, claimer):
+            return
         r = self.s.rows[nudge_id]
         r.status, r.due_at, r.attempts, r.claimed_by, r.claimed_at = (
             NudgeStatus.PENDING,
@@ -261,7 +294,7 @@ class ScriptedRenderer:
         kind = min(kinds, key=RELEVANCE.index)
         return RenderResult.sending(Reply(f"{kind.value} for {user_id}"), kind)
 
-    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime) -> None:
+    async def delivered(self, user_id: int, kind: NudgeKind, now: datetime, tx: Any) -> None:
         self.delivered_calls.append((user_id, kind, now))
 
 
@@ -606,7 +639,7 @@ async def test_gives_up_after_max_attempts() -> None:
 @pytest.mark.parametrize(
     "error", [Forbidden("Forbidden: bot was blocked by the user"), BadRequest("Chat not found")]
 )
-async def test_blocked_or_gone_makes_her_inactive_and_cancels_her_nudges(error: Exception) -> None:
+async def test_blocked_or_gone_makes_her_inactive_and_keeps_her_nudges_for_her_return(error: Exception) -> None:
     w = world()
     now_id = w.store.add(1, NudgeKind.SELF_WORK, T0)
     later_id = w.store.add(1, NudgeKind.REACH_OUT, T0 + timedelta(days=3))
@@ -614,20 +647,34 @@ async def test_blocked_or_gone_makes_her_inactive_and_cancels_her_nudges(error: 
     w.sender.fail_next(error, chat_id=1)
     assert await w.dispatcher.run_due() == 1
     assert w.store.state.users[1].active is False
-    assert w.store.row(now_id).status is NudgeStatus.CANCELLED
-    assert w.store.row(later_id).status is NudgeStatus.CANCELLED
+    assert w.store.row(now_id).status is NudgeStatus.PENDING
+    assert w.store.row(later_id).status is NudgeStatus.PENDING
     assert w.store.row(other).status is NudgeStatus.SENT
     assert w.store.state.users[2].active is True
     assert w.sender.to(1) == []
+    assert await w.dispatcher.run_due() == 0, "nothing for her while she is away"
+    w.store.state.users[1].active = True  # her next message (users.touch)
+    assert await w.dispatcher.run_due() == 1
+    assert w.store.row(now_id).status is NudgeStatus.SENT
 
 
-async def test_a_rejected_message_fails_without_blocking_her() -> None:
+async def test_a_message_too_long_goes_again_as_plain_text() -> None:
     w = world()
     nid = w.store.add(1, NudgeKind.SELF_WORK, T0)
     w.sender.fail_next(BadRequest("Message is too long"), chat_id=1)
+    assert await w.dispatcher.run_due() == 1
+    assert w.store.row(nid).status is NudgeStatus.SENT
+    assert len(w.sender.to(1)) == 1
+
+
+async def test_a_message_refused_for_good_fails_without_blocking_her(caplog: pytest.LogCaptureFixture) -> None:
+    w = world()
+    nid = w.store.add(1, NudgeKind.SELF_WORK, T0)
+    w.sender.fail_next(BadRequest("Bad Request: message must be non-empty"), chat_id=1)
     assert await w.dispatcher.run_due() == 0
     assert w.store.row(nid).status is NudgeStatus.FAILED
     assert w.store.state.users[1].active is True
+    assert "non-empty" in caplog.text and "self_work for 1" not in caplog.text  # why, never the words
 
 
 async def test_only_user_leaves_everyone_else_untouched() -> None:
@@ -666,7 +713,7 @@ async def test_recording_a_sent_nudge_is_retried_when_the_database_hiccups() -> 
 
     def flaky() -> Any:
         calls["n"] += 1
-        if calls["n"] == 3:  # release, claim, then the first attempt to record the send
+        if calls["n"] == 4:  # release, claim, the check before sending, then the first attempt to record
             w.store.fail_transactions = 1
         return real()
 

@@ -226,12 +226,18 @@ async def test_a_blocked_bot_marks_her_inactive_until_she_writes_again(tmp_path:
         async with store.transaction() as tx:
             user = await tx.users.get(4242)
             pending = await tx.nudges.pending(4242)
-        assert user is not None and not user.active and not pending
+        # Kept for her return, not cancelled: day 21 and the rest still come once she is back.
+        assert user is not None and not user.active and pending
         coaching = Coaching(store, clock, Pace())
         await coaching.handle_text(4242, 4242, "hi")
         async with store.transaction() as tx:
             user = await tx.users.get(4242)
         assert user is not None and user.active
+        api.clear_faults()
+        api.unblock(4242)
+        mark = api.mark()
+        assert await d.run_due() == 1
+        assert api.calls_of("sendMessage", after_index=mark), "her nudge came once she was back"
     finally:
         await store.close()
         api.stop()

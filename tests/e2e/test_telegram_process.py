@@ -117,6 +117,24 @@ def test_a_broken_config_value_stops_startup_with_one_line(tmp_path: Path, value
     assert len(lines) == 1 and name in lines[0]
 
 
+def test_a_reply_lost_to_server_errors_arrives_later_and_the_step_stands(tmp_path: Path) -> None:
+    with FakeBotApi(token=TOKEN) as api:
+        env = api.env(DATABASE_URL=_db(tmp_path))
+        with BotProcess(env) as bot:
+            api.wait_until_polling(timeout=30)
+            api.push_message(USER, "/start")
+            api.wait_for_text(USER, "What should I call him?", timeout=15)
+            api.fail_next("sendMessage", "500", times=2)  # the send and its quick second try
+            mark = api.mark()
+            api.push_message(USER, "Sam")
+            # Kept in the outbox with the saved step, sent by the next pass (backoff 10 s): not lost, and
+            # never "nothing was changed".
+            api.wait_for_text(USER, "When did things end with Sam?", timeout=40, after=mark)
+            assert not [t for t in api.messages_to(USER, after_index=mark) if "nothing was changed" in t]
+            assert bot.stop() == 0
+            assert "Traceback" not in bot.output()
+
+
 def test_polling_serves_health_and_metrics_on_metrics_port_and_sigterm_exits_0(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -25,6 +25,11 @@ class ApiCall:
 class RecordingRequest(BaseRequest):
     calls: list[ApiCall] = field(default_factory=list)
     _message_id: int = 1000
+    # (method, HTTP status, description, retry_after): the next calls of that method fail so, in order.
+    faults: list[tuple[str, int, str, int]] = field(default_factory=list)
+
+    def fail_next(self, method: str, status: int, description: str = "", retry_after: int = 0) -> None:
+        self.faults.append((method, status, description or f"Error {status}", retry_after))
 
     async def initialize(self) -> None:
         return None
@@ -49,6 +54,14 @@ class RecordingRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.json_parameters) if request_data is not None else {}
         decoded = {k: _decode(v) for k, v in params.items()}
+        for index, (method, status, description, retry_after) in enumerate(self.faults):
+            if method == api_method:
+                del self.faults[index]
+                self.calls.append(ApiCall(api_method, {**decoded, "failed": status}))
+                error: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+                if retry_after:
+                    error["parameters"] = {"retry_after": retry_after}
+                return status, json.dumps(error).encode()
         self.calls.append(ApiCall(api_method, decoded))
         return 200, json.dumps({"ok": True, "result": self._result(api_method, decoded)}).encode()
 
@@ -77,6 +90,7 @@ class RecordingRequest(BaseRequest):
             c.params.get("text") or c.params.get("caption") or ""
             for c in self.calls
             if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+            and "failed" not in c.params
             and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
         ]
 

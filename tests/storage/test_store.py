@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -24,9 +25,11 @@ from coach.vocabulary import (
     Prefs,
     Pronoun,
     Question,
+    Reply,
     Stage,
     Timer,
 )
+from storage.db import INLINE_BUSY_TIMEOUT_MS
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import metadata
 from storage.store import SqlStore, open_store
@@ -477,6 +480,7 @@ async def _fill_everything(store: SqlStore, user_id: int) -> None:
         await tx.nudges.apply(
             user_id, [Timer(NudgeKind.REACH_OUT, NOW + timedelta(days=1))], frozenset(), NOW
         )
+        await tx.outbox.add(user_id, user_id + 1000, [Reply("hi")], NOW, 30)
     async with store.transaction() as tx:
         due = await tx.nudges.claim_due(NOW, 10, "w")
         await tx.nudges.mark([d.nudge_id for d in due if d.user_id == user_id], NudgeStatus.SENT, NOW)
@@ -530,7 +534,7 @@ def _mentions(rows: dict[str, list[dict[str, Any]]], user_id: int) -> list[tuple
 
 
 # processed_updates holds Telegram update ids only, nothing about anyone.
-ABOUT_PEOPLE = set(metadata.tables) - {"processed_updates"}
+ABOUT_PEOPLE = set(metadata.tables) - {"processed_updates", "send_slots"}  # send_slots: one row for the bot
 
 
 async def test_delete_everything_leaves_no_row_about_her(store: SqlStore) -> None:
@@ -638,7 +642,106 @@ async def test_one_pending_nudge_per_kind_is_enforced_by_the_schema(store: SqlSt
 async def test_sqlite_connections_are_tuned(store: SqlStore, backend: Backend) -> None:
     if backend.is_postgres:
         pytest.skip("SQLite pragmas")
-    expected = {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1, "synchronous": 1}
+    # Inline, SQLite itself waits only briefly: the store waits for the lock (see the test below).
+    busy = INLINE_BUSY_TIMEOUT_MS if backend.inline_sqlite else 5000
+    expected = {"journal_mode": "wal", "busy_timeout": busy, "foreign_keys": 1, "synchronous": 1}
     async with store.transaction() as tx:
         found = {name: (await tx._conn.execute(text(f"PRAGMA {name}"))).scalar_one() for name in expected}
     assert found == expected
+
+
+async def test_a_database_locked_by_another_process_does_not_stall_the_loop(
+    store: SqlStore, backend: Backend
+) -> None:
+    if not backend.inline_sqlite:
+        pytest.skip("the inline SQLite engine runs on the loop's own thread")
+    await _new_user(store)
+    database = store.url.split("///", 1)[1]
+    other = sqlite3.connect(database, isolation_level=None)  # another process, as far as SQLite can tell
+    other.execute("BEGIN IMMEDIATE")
+    waiting = asyncio.Event()
+    ticks = 0
+
+    async def write() -> None:
+        waiting.set()
+        async with store.transaction() as tx:
+            await tx.users.set_active(ALICE, False)
+
+    async def meanwhile() -> None:
+        # Runs only if the loop is free while `write` waits for the lock; then lets the other writer go.
+        nonlocal ticks
+        await waiting.wait()
+        for _ in range(20):
+            await asyncio.sleep(0)
+            ticks += 1
+        other.execute("COMMIT")
+
+    await asyncio.gather(write(), meanwhile())
+    other.close()
+    assert ticks == 20
+    async with store.transaction() as tx:
+        user = await tx.users.get(ALICE)
+    assert user is not None and not user.active
+
+
+# --- claims, the outbox and the shared send rate (issue 12) ---------------------------------------------
+
+
+async def test_only_the_claim_holder_may_mark_or_reschedule(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        await tx.nudges.apply(ALICE, [Timer(NudgeKind.SELF_WORK, NOW)], frozenset(), NOW)
+    async with store.transaction() as tx:
+        (due,) = await tx.nudges.claim_due(NOW, 10, "a")
+    async with store.transaction() as tx:
+        assert await tx.nudges.holds([due.nudge_id], "a")
+        assert not await tx.nudges.holds([due.nudge_id], "b")
+        assert await tx.nudges.mark([due.nudge_id], NudgeStatus.SENT, NOW, "b") == 0
+        await tx.nudges.reschedule(due.nudge_id, NOW + timedelta(hours=1), 1, "b")
+    async with store.transaction() as tx:
+        assert await tx.nudges.pending(ALICE) == []  # b's reschedule did nothing
+        assert await tx.nudges.mark([due.nudge_id], NudgeStatus.SENT, NOW, "a") == 1
+
+
+async def test_a_renewed_claim_is_not_stale(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        await tx.nudges.apply(ALICE, [Timer(NudgeKind.SELF_WORK, NOW)], frozenset(), NOW)
+    async with store.transaction() as tx:
+        (due,) = await tx.nudges.claim_due(NOW, 10, "a")
+    later = NOW + timedelta(minutes=10)
+    async with store.transaction() as tx:
+        await tx.nudges.renew_claims("a", later)
+    async with store.transaction() as tx:
+        assert await tx.nudges.release_stale_claims(later - timedelta(minutes=5)) == 0
+        assert await tx.nudges.holds([due.nudge_id], "a")
+
+
+async def test_send_slots_are_shared_and_spaced(store: SqlStore) -> None:
+    slots = []
+    for _ in range(3):
+        async with store.transaction() as tx:
+            slots.append(await tx.nudges.take_send_slot(NOW, 0.5))
+    assert slots == [NOW, NOW + timedelta(seconds=0.5), NOW + timedelta(seconds=1)]
+    async with store.transaction() as tx:
+        await tx.nudges.hold_send_slots(NOW + timedelta(seconds=30))
+        assert await tx.nudges.take_send_slot(NOW, 0.5) == NOW + timedelta(seconds=30)
+
+
+async def test_the_outbox_keeps_order_and_only_the_holder_finishes(store: SqlStore) -> None:
+    await _new_user(store)
+    async with store.transaction() as tx:
+        ids = await tx.outbox.add(ALICE, 5, [Reply("one"), Reply("two")], NOW, 30)
+    assert ids == sorted(ids)
+    async with store.transaction() as tx:
+        assert await tx.outbox.claim_due(NOW, 10, "bg", 30) == []  # the handler's, for now
+        assert await tx.outbox.next_at() == NOW + timedelta(seconds=30)
+    async with store.transaction() as tx:
+        due = await tx.outbox.claim_due(NOW + timedelta(seconds=31), 10, "bg", 30)
+    assert [q.reply.text for q in due] == ["one", "two"]
+    async with store.transaction() as tx:
+        await tx.outbox.sent(ids[0], None)  # the handler lost it to the background pass
+        await tx.outbox.sent(ids[0], "bg")
+        await tx.outbox.retry(ids[1], NOW + timedelta(minutes=1), 1, "bg")
+    async with store.transaction() as tx:
+        assert await tx.outbox.next_at() == NOW + timedelta(minutes=1)
