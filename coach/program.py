@@ -124,7 +124,6 @@ NOT_AN_INTAKE_ANSWER = frozenset(
 )
 NOT_THE_REASON = NOT_AN_INTAKE_ANSWER | {
     Intent.SMALL_TALK,
-    Intent.MOVING_ON,
     Intent.HE_REPLIED,
     Intent.HE_REACHED_OUT,
     Intent.I_CONTACTED_HIM,
@@ -1354,8 +1353,14 @@ def interpret(journey: Journey, text: str, *, checked: bool = False) -> Event:
     q = journey.awaiting
     if reading.intent in SAFETY_INTENTS and not (q in TELLING_HIS_SIDE and _only_likely_his_no(reading)):
         return Said(reading.intent, text)
-    if q is not None and q not in TYPED_QUESTIONS and (_choice(q, text) is not None or _a_number_for(q, text)):
+    if (
+        q is not None
+        and q not in TYPED_QUESTIONS
+        and (_choice(q, text) is not None or _a_number_for(q, text))
+    ):
         return Answered(q, text)  # a plain answer to the question she was asked: no hunch overrides it
+    if q is Question.HIS_NAME and (name := name_in(text)):
+        return Answered(q, name)  # "Jordan" is his name, not a hunch
     if reading.check is not None and not (checked or _no_hunches_here(q, reading.check, text)):
         return Unclear(text, check=reading.check)
     if q is not None:
@@ -1388,10 +1393,15 @@ TELLING_HIS_SIDE = frozenset({Question.HIS_REASON, Question.SET_HIS_REASON, Ques
 
 
 def _no_hunches_here(q: Question | None, check: Intent, text: str) -> bool:
-    """Where a safety question on a hunch would be out of place: her own writing, his side of the story, or
-    a request for manipulation (answered as such)."""
+    """Where a safety question on a hunch would be out of place: a word or two (too little to go on; a plain
+    statement or a confident reading still acts), her own writing, his side of the story (where "he couldn't
+    breathe" is the breakup's story; a hunch of self-harm is still asked about), or a request for manipulation
+    (answered as such)."""
     return (
-        q in WRITING or (check is Intent.HE_SAID_NO and q in TELLING_HIS_SIDE) or asks_for_manipulation(text)
+        len(text.split()) <= 2
+        or q in WRITING
+        or (check is not Intent.CRISIS and q in TELLING_HIS_SIDE)
+        or asks_for_manipulation(text)
     )
 
 
@@ -1418,7 +1428,8 @@ def _as_answer(journey: Journey, q: Question, text: str, reading: Reading) -> Ev
     if q is Question.REASON:
         # Whatever she writes here is most likely the reason she found; only a clear request of her own
         # (ideas for a text, help, news of him) is something else.
-        return None if reading.sure and intent in NOT_THE_REASON else Answered(q, text)
+        plainly_else = reading.sure and reading.confidence >= 0.8 and intent in NOT_THE_REASON
+        return None if plainly_else else Answered(q, text)
     if _choice(q, text) is not None or (
         journey.stage is Stage.INTAKE and intent in (Intent.OTHER, Intent.SMALL_TALK)
     ):
