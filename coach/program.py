@@ -1481,6 +1481,8 @@ def read(journey: Journey, text: str, *, first: bool = False) -> Event:
     """
     event = interpret(journey, text)
     safety = event.intent if isinstance(event, Said) and event.intent in SAFETY_INTENTS else None
+    if isinstance(event, Unclear) and event.check is not None:
+        safety = event.check  # a direct safety question is care too: it comes before anything else
     if safety is Intent.CRISIS:
         return event
     if journey.undo is not None and is_correction(text):

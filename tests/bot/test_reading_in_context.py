@@ -217,3 +217,12 @@ async def test_yes_to_an_old_safety_question_still_gets_care(bot: Harness, readi
     await bot.send("how many days left")
     said = await bot.press_data(next(d for label, d in old if label == "Yes"))
     assert "findahelpline.com" in said
+
+
+async def test_a_self_harm_hunch_in_a_first_message_is_asked_about_before_the_welcome(
+    bot: Harness,
+    reading_is,  # type: ignore[no-untyped-def]
+) -> None:
+    reading_is(Reading(Intent.OTHER, 0.4, check=Intent.CRISIS))
+    said = await bot.send("i don't know why i'm even writing, nobody would notice if i was gone")
+    assert "are you thinking about hurting yourself" in said
