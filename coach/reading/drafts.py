@@ -17,6 +17,7 @@ Training: `python -m coach.reading.train drafts` (scikit-learn, a development de
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -146,7 +147,19 @@ def train_drafts(
 
 def read(draft: str, stage: str, model: LinearModel | None = None) -> dict[str, float]:
     """Kind -> probability for a draft at her stage."""
-    model = model or shipped(MODEL_NAME)
-    packed = _pack(draft, str(stage))
+    if model is None:
+        return dict(_read_shipped(draft, str(stage)))
+    return _read(draft, str(stage), model)
+
+
+# The suggester reviews every text it offers, and the review reads it: the same few texts come back again and
+# again. Pure, so a few hundred answers are remembered.
+@functools.lru_cache(maxsize=512)
+def _read_shipped(draft: str, stage: str) -> tuple[tuple[str, float], ...]:
+    return tuple(_read(draft, stage, shipped(MODEL_NAME)).items())
+
+
+def _read(draft: str, stage: str, model: LinearModel) -> dict[str, float]:
+    packed = _pack(draft, stage)
     embedding: np.ndarray = embed([_embed_text(packed)])[0]
     return model.probabilities(_ngram_text(packed), embedding=embedding)
