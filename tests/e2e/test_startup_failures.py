@@ -38,7 +38,9 @@ def test_a_folder_in_place_of_the_sqlite_file(tmp_path: Path) -> None:
 
 def test_a_file_in_place_of_the_sqlite_folder(tmp_path: Path) -> None:
     (tmp_path / "data").write_text("not a folder")
-    code, line = one_line_exit({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/data/coach.db"}, console=True)
+    code, line = one_line_exit(
+        {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/data/coach.db"}, console=True
+    )
     assert code != 0 and "DATABASE_URL" in line and "folder" in line
 
 
