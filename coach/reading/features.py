@@ -43,6 +43,23 @@ def embed(texts: list[str]) -> np.ndarray:
     return np.nan_to_num(vectors, copy=False)
 
 
+def embed_one(text: str) -> np.ndarray:
+    """embed([text])[0], without the batch machinery: one message is read per step, and this is the hot path.
+    Same numbers (the mean of the token vectors, made unit length), about half the time."""
+    clipped = text[:_MAX_CHARS]
+    model = _wordllama()
+    if not clipped.strip():
+        return np.zeros(EMBED_DIM, dtype=np.float32)
+    table = model.embedding
+    ids = np.asarray(model.tokenizer.encode(clipped, add_special_tokens=False).ids, dtype=np.int64)
+    if not len(ids):
+        return np.zeros(EMBED_DIM, dtype=np.float32)
+    np.clip(ids, 0, table.shape[0] - 1, out=ids)
+    vector = table[ids].mean(axis=0, dtype=np.float32)
+    length = float(np.linalg.norm(vector))
+    return vector / length if length > 0 else np.zeros(EMBED_DIM, dtype=np.float32)
+
+
 def _bucket(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & (HASH_SIZE - 1)
 

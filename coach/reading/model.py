@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.reading.features import EMBED_DIM, HASH_SIZE, embed, hashed_ngrams
+from coach.reading.features import EMBED_DIM, HASH_SIZE, embed_one, hashed_ngrams
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -30,6 +30,7 @@ class LinearModel:
     embed_scale: float  # how much the embedding weighs beside the n-grams (chosen in training)
     fingerprint: str  # of the training data; see data_fingerprint
     _lookup: np.ndarray = field(init=False, repr=False, compare=False)  # bucket -> column, or -1
+    _by_column: np.ndarray = field(init=False, repr=False, compare=False)  # sparse.T, rows gathered fast
 
     def __post_init__(self) -> None:
         # One array lookup per message instead of a dict lookup per n-gram.
@@ -37,6 +38,7 @@ class LinearModel:
         for bucket, column in self.columns.items():
             lookup[bucket] = column
         object.__setattr__(self, "_lookup", lookup)
+        object.__setattr__(self, "_by_column", np.ascontiguousarray(self.sparse.T))
 
     def probabilities(
         self, normalised: str, extra: tuple[str, ...] = (), *, embedding: np.ndarray | None = None
@@ -44,13 +46,13 @@ class LinearModel:
         """Label -> probability for one message (`normalised` as coach.understand.normalise makes it, `extra`
         the same tokens it was trained with; `embedding` when the embedding reads other words)."""
         if embedding is None:
-            embedding = embed([normalised])[0]
+            embedding = embed_one(normalised)
         scores = self.bias + self.dense @ (embedding * self.embed_scale)
         index, weight = hashed_ngrams(normalised, extra)
         if len(index):
             cols = self._lookup[index]
             seen = cols >= 0
-            scores = scores + self.sparse[:, cols[seen]] @ weight[seen]
+            scores = scores + weight[seen] @ self._by_column[cols[seen]]
         scores = scores - scores.max()
         exp = np.exp(scores)
         probs = exp / exp.sum()
