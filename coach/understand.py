@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from coach.prefilter import Prefiltered
 from coach.reading.model import DATA, LinearModel, shipped
 from coach.vocabulary import Intent
 
@@ -777,9 +778,11 @@ CHECK = {Intent.CRISIS: 0.15, Intent.UNSAFE: 0.25, Intent.HE_SAID_NO: 0.3}
 SURE = 0.5
 MARGIN = 0.2
 
+# "no wait, ..." and "no sorry, ..." start a correction: that "no" negates nothing after it.
 _NEGATED = re.compile(
-    r"\b(?:not|never|no|nor|dont|didnt|doesnt|wouldnt|wont|isnt|wasnt|arent|werent|cant|couldnt|without|"
-    r"havent|hasnt|hadnt|instead of|nothing like|far from)\b(?: \w+){0,5} ?$"
+    r"\b(?:not|never|no(?! (?:wait|sorry|actually|i mean|hold on)\b)|nor|dont|didnt|doesnt|wouldnt|wont|isnt|"
+    r"wasnt|arent|werent|cant|couldnt|without|havent|hasnt|hadnt|instead of|nothing like|far from)\b"
+    r"(?: \w+){0,5} ?$"
 )
 _SUPPOSED = re.compile(
     r"\b(?:what if|if|scared|afraid|terrified|worried|worry|fear|in case|might|maybe|imagine|pretend|"
@@ -832,7 +835,10 @@ def _load_plain_safety() -> tuple[tuple[Intent, re.Pattern[str]], ...]:
 
 # Plain safety statements, in priority order (crisis, unsafe, his no): data, so they can be read and reviewed.
 _PLAIN_SAFETY = _load_plain_safety()
-_BROAD_SAFETY = ((Intent.CRISIS, _CRISIS), (Intent.UNSAFE, _UNSAFE), (Intent.HE_SAID_NO, _HE_SAID_NO))
+_BROAD_SAFETY = tuple(
+    (intent, Prefiltered(pattern))
+    for intent, pattern in ((Intent.CRISIS, _CRISIS), (Intent.UNSAFE, _UNSAFE), (Intent.HE_SAID_NO, _HE_SAID_NO))
+)
 
 
 def _plain_safety(norm: str, raw: str) -> Intent | None:
