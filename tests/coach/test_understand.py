@@ -29,15 +29,16 @@ def test_the_shipped_model_was_trained_on_the_data_beside_it() -> None:
     assert shipped("intent_model").fingerprint == data_fingerprint(intent_sources())
 
 
-def test_the_never_tuned_split_is_not_training_data() -> None:
-    never = Path(__file__).resolve().parents[2] / "bench" / "data" / "intents_never_tuned.tsv"
+@pytest.mark.parametrize("split", ["intents_never_tuned.tsv", "intents_never_tuned_2.tsv", "intents_never_tuned_3.tsv"])
+def test_the_never_tuned_splits_are_not_training_data(split: str) -> None:
+    never = Path(__file__).resolve().parents[2] / "bench" / "data" / split
     lines = {line.split("\t")[0].lower() for line in never.read_text(encoding="utf-8").splitlines()[1:]}
     trained = {
         line.split("\t")[0].lower()
         for path in intent_sources()
         for line in path.read_text(encoding="utf-8").splitlines()[1:]
     }
-    assert len(lines) > 500 and not lines & trained
+    assert len(lines) > 400 and not lines & trained
 
 
 @pytest.mark.parametrize(
