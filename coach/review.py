@@ -53,6 +53,7 @@ class Reason(StrEnum):
     BAD_MEMORY = "bad_memory"
     TOO_SOON = "too_soon"
     OMINOUS = "ominous"
+    MIGHT_LAND_WRONG = "might_land_wrong"  # the model half-reads harm: a lighter version is safer
     # dont_send: manipulation, pressure, or disrespect of his choice
     SELF_HARM = "self_harm"
     THREAT = "threat"
@@ -121,6 +122,9 @@ _KIND_REASON: dict[str, Reason] = {
 # still harmful. The model also learns "wordy" and "too soon", so that it does not mistake them for harm or
 # for a later step; but a tweak on its word alone lost more agreement than it won, so it adds none.
 HARM_AT = 0.6
+# Between CAUTION_AT and HARM_AT the model half-reads harm: not "send" (a coach would pause on it), but a
+# tweak, with her words trimmed of the part that may land wrong. Being unsure, it does not say "don't".
+CAUTION_AT = 0.3
 WAIT_AT = 0.6
 HARM_AT_LONG = 0.8
 SELF_HARM_AT = (
@@ -732,6 +736,10 @@ def _model_reasons(text: str, stage: Stage, replying: bool | None) -> list[Reaso
         reason = _KIND_REASON[max(harmful, key=harmful.__getitem__)]
         if not (reason in _PARTNER_OK and stage is Stage.TOGETHER):
             return [reason]
+    elif sum(harmful.values()) >= CAUTION_AT:
+        kind = max(harmful, key=harmful.__getitem__)
+        if not (_KIND_REASON[kind] in _PARTNER_OK and stage is Stage.TOGETHER):
+            return [Reason.MIGHT_LAND_WRONG]
     if probs.get(reader.WAIT, 0.0) >= WAIT_AT and stage not in _NO_TIMING and not _on_step(text, stage):
         if stage is not Stage.HIS_MOVE:
             return [Reason.NOT_YET]
@@ -814,6 +822,9 @@ def review_draft(
         # Only the moment is wrong: the same words in the morning, or a text for the step she is on.
         return Review(verdict, ordered, for_her_step if Reason.NOT_YET in ordered else text.strip())
     kept = _salvage(text, st, replying, read=read)
+    if kept is None and content == [Reason.MIGHT_LAND_WRONG]:
+        # Only a half-reading, and no lighter version of her words: ask her to read it again, no rewrite.
+        return Review(Verdict.TWEAK, ordered, None)
     if kept is None and verdict is Verdict.TWEAK and Reason.EMPTY not in ordered:
         # Nothing of hers passes on its own: a rewrite would not be hers, so this is not a tweak.
         verdict = Verdict.DONT_SEND
@@ -860,7 +871,11 @@ def _salvage(text: str, stage: Stage, replying: bool | None, *, read: bool = Tru
     """Her own words, tidied, with the problem sentences (or, in a run-on sentence, clauses) left out, if what
     is left still says something and passes both readers; None when nothing of hers can be kept."""
     tidy = _tidy(" ".join(text.split()))
-    for pieces in (_sentences(tidy), [c for s in _sentences(tidy) for c in _clauses(s)]):
+    clauses = [c for s in _sentences(tidy) for c in _clauses(s)]
+    # Her sentences that pass; else her clauses that pass; else fewer of them (a shorter text is read afresh,
+    # and often what tipped the whole over was in the part left out).
+    tries = [_sentences(tidy), clauses, *(clauses[:n] for n in (3, 2, 1) if n < len(clauses))]
+    for pieces in tries:
         kept = _keep(pieces, stage)
         if kept is None or kept == " ".join(text.split()):
             continue

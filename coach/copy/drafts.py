@@ -738,6 +738,9 @@ REASON_TEXT: dict[str, str] = {
     "bad_memory": "It brings up a hard memory. Good memories bring you closer; bad ones remind {him} why it ended.",
     "too_soon": "It's a big step for where you are now. There's a right moment for it, and it's coming.",
     "ominous": '"We need to talk" makes anyone brace for bad news.',
+    "might_land_wrong": (
+        "Read it once more as {he} would: part of it could land as pressure or a dig, even if you don't mean it."
+    ),
     "self_harm": "What you wrote tells me you're hurting a lot, and you matter more than any text.",
     "threat": "It reads as a threat. Whatever you feel, that takes {his} choice away.",
     "showing_up": "Turning up uninvited takes {his} choice away. Meet when you both want to.",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.reading.features import embed
+from coach.reading.features import embed_one
 from coach.reading.model import DATA, LinearModel, data_fingerprint, shipped
 
 DRAFT_DATA = DATA / "drafts"
@@ -55,6 +55,7 @@ _UNTAGGED = frozenset({"no_contact", "intake", "moving_on"})
 # Training choices, picked by five-fold cross-validation on the training files (bench/data is never read).
 C = 16.0
 EMBED_SCALE = 2.0
+MIN_COUNT = 1
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _MARKS = re.compile(r"([?!.,…:;()])")
@@ -99,6 +100,34 @@ def sources() -> list[Path]:
     return sorted(DRAFT_DATA.glob("*.tsv"))
 
 
+# The coach's own texts (coach/copy/drafts.py) are drafts a coach wrote for each step: good examples, kept as
+# data beside the rest so the model learns them too. Written out by `python -m coach.reading.train drafts`;
+# a test checks the file still matches the templates.
+TEMPLATE_DATA = DRAFT_DATA / "coach_templates.tsv"
+_TEMPLATE_FACTS = (
+    ("Sam", "our trip to Lisbon", "his new pottery class"),
+    ("Alex", "the night we got lost in Rome", "running"),
+    ("Jordan", "that picnic by the lake", "the new job"),
+)
+
+
+def template_rows() -> str:
+    """The TSV text of every template, filled with a few different facts, labelled send/good at its stage."""
+    from coach.copy.drafts import TEMPLATES, fill
+
+    lines = ["stage\tverdict\tkind\tdraft"]
+    for stage, tones in TEMPLATES.items():
+        texts = {
+            fill(raw, name=name, memory=memory, now_into=now)
+            for pool in tones.values()
+            for template in pool
+            for raw in (template.text, template.short_text)
+            for name, memory, now in _TEMPLATE_FACTS
+        }
+        lines += [f"{stage.value}\tsend\tgood\t{' '.join(t.split())}" for t in sorted(texts)]
+    return "\n".join(lines) + "\n"
+
+
 def read_rows(path: Path) -> list[tuple[str, str, str, str]]:
     """(stage, verdict, kind, draft) rows of one labelled file; the header and blank lines are skipped."""
     out = []
@@ -127,7 +156,11 @@ def examples(paths: Sequence[Path]) -> tuple[list[str], list[str], list[float]]:
 
 
 def train_drafts(
-    paths: Sequence[Path] | None = None, *, c: float = C, embed_scale: float = EMBED_SCALE
+    paths: Sequence[Path] | None = None,
+    *,
+    c: float = C,
+    embed_scale: float = EMBED_SCALE,
+    min_count: int = MIN_COUNT,
 ) -> LinearModel:
     from coach.reading.train import fit
 
@@ -141,6 +174,7 @@ def train_drafts(
         c=c,
         embed_scale=embed_scale,
         weights=weights,
+        min_count=min_count,
         fingerprint=data_fingerprint(paths),
     )
 
@@ -161,5 +195,5 @@ def _read_shipped(draft: str, stage: str) -> tuple[tuple[str, float], ...]:
 
 def _read(draft: str, stage: str, model: LinearModel) -> dict[str, float]:
     packed = _pack(draft, stage)
-    embedding: np.ndarray = embed([_embed_text(packed)])[0]
+    embedding: np.ndarray = embed_one(_embed_text(packed))
     return model.probabilities(_ngram_text(packed), embedding=embedding)

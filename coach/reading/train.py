@@ -85,10 +85,13 @@ def fit(
     embed_scale: float = EMBED_SCALE,
     weights: Sequence[float] | None = None,
     embed_text: Callable[[str], str] | None = None,
+    min_count: int = 1,
 ) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
     x = features(texts, featurize, embed_scale, embed_text)
+    if min_count > 1:
+        x = _drop_rare(x, min_count)
     classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     classifier.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights))
     coef = classifier.coef_.astype(np.float32)
@@ -103,6 +106,17 @@ def fit(
         embed_scale=embed_scale,
         fingerprint=fingerprint,
     )
+
+
+def _drop_rare(x: object, min_count: int) -> object:
+    """Zero the n-gram columns seen in fewer than `min_count` examples: a word met once ("lisbon", in one
+    jealous draft) would otherwise carry that one example's label to every text that mentions it."""
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(x)
+    counts = np.asarray((matrix[:, EMBED_DIM:] != 0).sum(axis=0)).ravel()
+    keep = np.concatenate([np.ones(EMBED_DIM, dtype=bool), counts >= min_count])
+    return (matrix @ sparse.diags(keep.astype(np.float32))).tocsr()
 
 
 def intent_sources() -> list[Path]:
@@ -124,8 +138,9 @@ def main(argv: list[str]) -> int:
         model.save(DATA / "intent_model.npz")
         print(f"intent_model: {len(model.labels)} labels, {len(model.columns)} n-gram columns")
     if "drafts" in which and DRAFT_DATA.exists():
-        from coach.reading.drafts import train_drafts
+        from coach.reading.drafts import TEMPLATE_DATA, template_rows, train_drafts
 
+        TEMPLATE_DATA.write_text(template_rows(), encoding="utf-8")
         model = train_drafts()
         model.save(DATA / "draft_model.npz")
         print(f"draft_model: {len(model.labels)} labels, {len(model.columns)} n-gram columns")
