@@ -872,9 +872,11 @@ def _salvage(text: str, stage: Stage, replying: bool | None, *, read: bool = Tru
     is left still says something and passes both readers; None when nothing of hers can be kept."""
     tidy = _tidy(" ".join(text.split()))
     clauses = [c for s in _sentences(tidy) for c in _clauses(s)]
-    # Her sentences that pass; else her clauses that pass; else fewer of them (a shorter text is read afresh,
-    # and often what tipped the whole over was in the part left out).
-    tries = [_sentences(tidy), clauses, *(clauses[:n] for n in (3, 2, 1) if n < len(clauses))]
+    # Her sentences that pass the rules; else her clauses that do; else the sentences that pass both readers
+    # one by one; else fewer clauses (a shorter text is read afresh: what tipped the whole over may be left out).
+    sentences = _sentences(tidy)
+    passing = [p for p in sentences if not _reasons(p, stage, replying, read=read)] if len(sentences) > 1 else []
+    tries = [sentences, clauses, passing, *(clauses[:n] for n in (3, 2, 1) if n < len(clauses))]
     for pieces in tries:
         kept = _keep(pieces, stage)
         if kept is None or kept == " ".join(text.split()):

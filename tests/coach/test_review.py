@@ -549,3 +549,35 @@ def test_no_placeholder_survives_in_any_review_reply(pronoun: Pronoun) -> None:
     for reason in Reason:
         out = render_review(Review(Verdict.DONT_SEND, (reason,), "x"), pronoun)
         assert not re.search(r"\{\w+\}", out), reason
+
+
+def _reader_says(monkeypatch: pytest.MonkeyPatch, harm: dict[str, float]) -> None:
+    from coach.reading import drafts as reader
+
+    def read(draft: str, stage: str) -> dict[str, float]:
+        # Only the photos carry the half-read harm; the rest reads as plainly good.
+        probs = dict(harm) if "photos from saturday" in draft.lower() else {}
+        return {"good": 1.0 - sum(probs.values()), **probs}
+
+    monkeypatch.setattr(reader, "read", read)
+
+
+def test_a_half_read_harm_is_never_send_and_the_tweak_passes_the_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    _reader_says(monkeypatch, {"guilt": 0.2, "blame": 0.2})
+    text = "Saw the photos from Saturday. Hope the new job is going well."
+    r = review_draft(text, Stage.REKINDLE)
+    assert r.verdict is Verdict.TWEAK and Reason.MIGHT_LAND_WRONG in r.reasons
+    assert r.better == "Hope the new job is going well."
+    assert review_draft(r.better, Stage.REKINDLE).verdict is Verdict.SEND
+    assert "could land as pressure or a dig" in render_review(r)
+
+
+def test_a_half_read_harm_with_nothing_to_keep_asks_her_to_read_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    _reader_says(monkeypatch, {"guilt": 0.35})
+    r = review_draft("Saw the photos from Saturday", Stage.REKINDLE)
+    assert r.verdict is Verdict.TWEAK and r.reasons == (Reason.MIGHT_LAND_WRONG,) and r.better is None
+
+
+def test_a_sure_harm_reading_is_dont_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    _reader_says(monkeypatch, {"guilt": 0.7})
+    assert review_draft("Saw the photos from Saturday", Stage.REKINDLE).verdict is Verdict.DONT_SEND
