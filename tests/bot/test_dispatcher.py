@@ -639,7 +639,9 @@ async def test_gives_up_after_max_attempts() -> None:
 @pytest.mark.parametrize(
     "error", [Forbidden("Forbidden: bot was blocked by the user"), BadRequest("Chat not found")]
 )
-async def test_blocked_or_gone_makes_her_inactive_and_keeps_her_nudges_for_her_return(error: Exception) -> None:
+async def test_blocked_or_gone_makes_her_inactive_and_keeps_her_nudges_for_her_return(
+    error: Exception,
+) -> None:
     w = world()
     now_id = w.store.add(1, NudgeKind.SELF_WORK, T0)
     later_id = w.store.add(1, NudgeKind.REACH_OUT, T0 + timedelta(days=3))
@@ -667,7 +669,9 @@ async def test_a_message_too_long_goes_again_as_plain_text() -> None:
     assert len(w.sender.to(1)) == 1
 
 
-async def test_a_message_refused_for_good_fails_without_blocking_her(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_message_refused_for_good_fails_without_blocking_her(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     w = world()
     nid = w.store.add(1, NudgeKind.SELF_WORK, T0)
     w.sender.fail_next(BadRequest("Bad Request: message must be non-empty"), chat_id=1)

@@ -29,10 +29,37 @@ USERS = [5_000_000_000 + i for i in range(24)]
 _ids = itertools.count(10_000_000)
 
 WORDS = (
-    "Sam", "he did", "I don't know", "a month ago", "yes", "no", "Berlin", "skip", "I miss him so much",
-    "what should I text him?", "he replied!", "we met for coffee", "I want to text him right now",
-    "hey, how have you been?", "I'm feeling awful", "1", "2", "3", "4", "5", "²", "③", "٣", "no contact",
-    "he blocked me", "I want to move on", "we're back together", "he said no", "help", "🙂", "   ",
+    "Sam",
+    "he did",
+    "I don't know",
+    "a month ago",
+    "yes",
+    "no",
+    "Berlin",
+    "skip",
+    "I miss him so much",
+    "what should I text him?",
+    "he replied!",
+    "we met for coffee",
+    "I want to text him right now",
+    "hey, how have you been?",
+    "I'm feeling awful",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "²",
+    "③",
+    "٣",
+    "no contact",
+    "he blocked me",
+    "I want to move on",
+    "we're back together",
+    "he said no",
+    "help",
+    "🙂",
+    "   ",
 )
 
 
@@ -67,7 +94,12 @@ def random_text(rng: random.Random) -> str:
 
 
 def random_command(rng: random.Random) -> str:
-    names = [c.value for c in Command] + ["nosuchcommand", "START", "start@rekindle_test_bot", "start@other_bot"]
+    names = [c.value for c in Command] + [
+        "nosuchcommand",
+        "START",
+        "start@rekindle_test_bot",
+        "start@other_bot",
+    ]
     name = rng.choice(names)
     if name in ("delete", "reset") and rng.random() < 0.8:
         name = "help"  # rarely, or people would spend the run starting over
@@ -165,8 +197,17 @@ async def test_fuzzed_updates_never_fail_and_every_private_text_is_answered(
             kind = "media"
             media = rng.choice(
                 (
-                    {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
-                                 "is_animated": False, "is_video": False, "type": "regular"}},
+                    {
+                        "sticker": {
+                            "file_id": "s",
+                            "file_unique_id": "s",
+                            "width": 1,
+                            "height": 1,
+                            "is_animated": False,
+                            "is_video": False,
+                            "type": "regular",
+                        }
+                    },
                     {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
                     {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 2}},
                     {"location": {"latitude": 1.0, "longitude": 2.0}},
@@ -181,8 +222,12 @@ async def test_fuzzed_updates_never_fail_and_every_private_text_is_answered(
         elif roll < 0.95:
             kind = "group"
             chat_type = rng.choice(("group", "supergroup"))
-            update = message_update(user, rng.choice((random_text(rng) or "x", random_command(rng))),
-                                    chat_type=chat_type, chat_id=-1_000_000 - rng.randint(1, 5))
+            update = message_update(
+                user,
+                rng.choice((random_text(rng) or "x", random_command(rng))),
+                chat_type=chat_type,
+                chat_id=-1_000_000 - rng.randint(1, 5),
+            )
         else:
             kind = "time passes"
             bot.clock.advance(hours=rng.choice((1, 7, 25, 24 * 8)))
@@ -193,7 +238,8 @@ async def test_fuzzed_updates_never_fail_and_every_private_text_is_answered(
         before = len(bot.request.calls)
         await bot.feed(update)
         answered = any(
-            c.method in ("sendMessage", "sendPhoto", "sendDocument") and int(c.params.get("chat_id", 0)) == user
+            c.method in ("sendMessage", "sendPhoto", "sendDocument")
+            and int(c.params.get("chat_id", 0)) == user
             for c in bot.request.calls[before:]
         )
         if expect_answer and not answered:

@@ -29,7 +29,9 @@ def test_the_shipped_model_was_trained_on_the_data_beside_it() -> None:
     assert shipped("intent_model").fingerprint == data_fingerprint(intent_sources())
 
 
-@pytest.mark.parametrize("split", ["intents_never_tuned.tsv", "intents_never_tuned_2.tsv", "intents_never_tuned_3.tsv"])
+@pytest.mark.parametrize(
+    "split", ["intents_never_tuned.tsv", "intents_never_tuned_2.tsv", "intents_never_tuned_3.tsv"]
+)
 def test_the_never_tuned_splits_are_not_training_data(split: str) -> None:
     never = Path(__file__).resolve().parents[2] / "bench" / "data" / split
     lines = {line.split("\t")[0].lower() for line in never.read_text(encoding="utf-8").splitlines()[1:]}
