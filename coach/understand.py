@@ -837,7 +837,11 @@ def _load_plain_safety() -> tuple[tuple[Intent, re.Pattern[str]], ...]:
 _PLAIN_SAFETY = _load_plain_safety()
 _BROAD_SAFETY = tuple(
     (intent, Prefiltered(pattern))
-    for intent, pattern in ((Intent.CRISIS, _CRISIS), (Intent.UNSAFE, _UNSAFE), (Intent.HE_SAID_NO, _HE_SAID_NO))
+    for intent, pattern in (
+        (Intent.CRISIS, _CRISIS),
+        (Intent.UNSAFE, _UNSAFE),
+        (Intent.HE_SAID_NO, _HE_SAID_NO),
+    )
 )
 
 
