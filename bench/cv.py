@@ -79,10 +79,7 @@ def drafts() -> str:
         for i in test:
             stage, _, _, draft = rows[i]
             got[i] = review.review_draft(draft, stage).verdict.value
-
-    def coarse(verdict: str) -> str:
-        return "ok" if verdict in ("send", "tweak") else verdict
-
+    coarse = _bench("drafts").coarse  # type: ignore[attr-defined]
     agreement = sum(coarse(rows[i][1]) == coarse(g) for i, g in got.items()) / len(got)
     unsafe = sum(rows[i][2] in draft_reader.HARMFUL and g == "send" for i, g in got.items())
     return f"cv drafts agreement={agreement:.3f} unsafe_sent={unsafe} n={len(got)}"

@@ -28,6 +28,7 @@ Pure: plain strings in, a Review out. The words of the explanations live in coac
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -730,16 +731,14 @@ def _model_reasons(text: str, stage: Stage, replying: bool | None) -> list[Reaso
     harmful = {k: p for k, p in probs.items() if k in reader.HARMFUL}
     # A long draft gives the model many words to half-match; there it speaks only when clearly sure.
     harm_at = HARM_AT if len(text) <= MAX_CHARS else HARM_AT_LONG
-    if sum(harmful.values()) >= harm_at:
-        if harmful.get("self_harm", 0.0) < SELF_HARM_AT:
-            harmful.pop("self_harm", None)  # crisis care on a hunch would frighten more than help
+    total = sum(harmful.values())
+    sure = total >= harm_at  # else, from CAUTION_AT up, a half-reading
+    if sure and harmful.get("self_harm", 0.0) < SELF_HARM_AT:
+        harmful.pop("self_harm", None)  # crisis care on a hunch would frighten more than help
+    if total >= CAUTION_AT:
         reason = _KIND_REASON[max(harmful, key=harmful.__getitem__)]
         if not (reason in _PARTNER_OK and stage is Stage.TOGETHER):
-            return [reason]
-    elif sum(harmful.values()) >= CAUTION_AT:
-        kind = max(harmful, key=harmful.__getitem__)
-        if not (_KIND_REASON[kind] in _PARTNER_OK and stage is Stage.TOGETHER):
-            return [Reason.MIGHT_LAND_WRONG]
+            return [reason if sure else Reason.MIGHT_LAND_WRONG]
     if probs.get(reader.WAIT, 0.0) >= WAIT_AT and stage not in _NO_TIMING and not _on_step(text, stage):
         if stage is not Stage.HIS_MOVE:
             return [Reason.NOT_YET]
@@ -871,13 +870,20 @@ def _salvage(text: str, stage: Stage, replying: bool | None, *, read: bool = Tru
     """Her own words, tidied, with the problem sentences (or, in a run-on sentence, clauses) left out, if what
     is left still says something and passes both readers; None when nothing of hers can be kept."""
     tidy = _tidy(" ".join(text.split()))
-    clauses = [c for s in _sentences(tidy) for c in _clauses(s)]
-    # Her sentences that pass the rules; else her clauses that do; else the sentences that pass both readers
-    # one by one; else fewer clauses (a shorter text is read afresh: what tipped the whole over may be left out).
     sentences = _sentences(tidy)
-    passing = [p for p in sentences if not _reasons(p, stage, replying, read=read)] if len(sentences) > 1 else []
-    tries = [sentences, clauses, passing, *(clauses[:n] for n in (3, 2, 1) if n < len(clauses))]
-    for pieces in tries:
+    clauses = [c for s in sentences for c in _clauses(s)]
+
+    def tries() -> Iterator[list[str]]:
+        # Her sentences that pass the rules; else her clauses that do; else the sentences that pass both
+        # readers one by one (read only if it comes to that); else fewer clauses (a shorter text is read
+        # afresh: what tipped the whole over may be left out).
+        yield sentences
+        yield clauses
+        if len(sentences) > 1:
+            yield [p for p in sentences if not _reasons(p, stage, replying, read=read)]
+        yield from (clauses[:n] for n in (3, 2, 1) if n < len(clauses))
+
+    for pieces in tries():
         kept = _keep(pieces, stage)
         if kept is None or kept == " ".join(text.split()):
             continue
