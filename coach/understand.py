@@ -898,6 +898,16 @@ def read(text: str) -> Reading:
         return Reading(Intent.OTHER, 0.0)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_MAX_SENTENCES = 6  # bounds the cost of a long message; _MODEL_CHARS already bounds its length
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a message of two or more, each of three words or more; else none."""
+    parts = [p for p in _SENTENCE_END.split(text) if len(p.split()) >= 3]
+    return parts[:_MAX_SENTENCES] if len(parts) >= 2 else []
+
+
 def _read(text: str) -> Reading:
     norm = normalise(text[:_SAFETY_CHARS])
     if not norm:
@@ -913,11 +923,19 @@ def _read(text: str) -> Reading:
             return Reading(hint)
         return Reading(Intent.OTHER, 0.0, unreadable=True)
     frame, extra = model_input(text)
-    probs = {Intent(label): p for label, p in _intent_model().probabilities(frame, extra).items()}
+    model = _intent_model()
+    probs = {Intent(label): p for label, p in model.probabilities(frame, extra).items()}
     for intent in _SAFETY:
         if probs[intent] >= ACT[intent]:
             return Reading(intent, probs[intent])
-    check = next((s for s in _SAFETY if probs[s] >= CHECK[s]), None)
+    # A quiet line in a long message is diluted in the whole message's reading, so each sentence is read too.
+    # Out of its message a sentence is easier to misread: it may raise a question, never act on its own.
+    worst = {s: probs[s] for s in _SAFETY}
+    for part in _sentences(text[:_MODEL_CHARS]):
+        part_probs = model.probabilities(*model_input(part))
+        for intent in _SAFETY:
+            worst[intent] = max(worst[intent], part_probs[intent.value])
+    check = next((s for s in _SAFETY if worst[s] >= CHECK[s]), None)
     ranked = sorted((i for i in probs if i not in _SAFETY), key=probs.__getitem__, reverse=True)
     best, second = ranked[0], ranked[1]
     if probs[best] >= SURE and probs[best] - probs[second] >= MARGIN:

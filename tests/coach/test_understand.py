@@ -30,7 +30,13 @@ def test_the_shipped_model_was_trained_on_the_data_beside_it() -> None:
 
 
 @pytest.mark.parametrize(
-    "split", ["intents_never_tuned.tsv", "intents_never_tuned_2.tsv", "intents_never_tuned_3.tsv"]
+    "split",
+    [
+        "intents_never_tuned.tsv",
+        "intents_never_tuned_2.tsv",
+        "intents_never_tuned_3.tsv",
+        "intents_never_tuned_4.tsv",
+    ],
 )
 def test_the_never_tuned_splits_are_not_training_data(split: str) -> None:
     never = Path(__file__).resolve().parents[2] / "bench" / "data" / split
@@ -240,6 +246,28 @@ def test_odd_inputs_never_raise(text: str, allowed: set[Intent]) -> None:
 
 def test_long_message_still_sees_a_crisis_at_the_end() -> None:
     assert understand("we talked about work and the weather. " * 250 + "i want to die") is Intent.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        (
+            "hi coach. work was busy, we had an audit and my boss was stressed but it went fine. i picked up "
+            "pizza on the way home and watched bake off. i just don't see the point in waking up anymore.",
+            Intent.CRISIS,
+        ),
+        (
+            "the weather's been awful here, rain all week. my friend sarah came over and we did a puzzle and "
+            "drank tea. he turned up outside my flat at midnight again and banged on the door until i turned "
+            "the lights off.",
+            Intent.UNSAFE,
+        ),
+    ],
+)
+def test_a_quiet_line_after_an_ordinary_day_is_asked_about(text: str, intent: Intent) -> None:
+    # Diluted in the whole message the line is missed; read as a sentence of its own it raises the question.
+    reading = read(text)
+    assert reading.intent is intent or reading.check is intent
 
 
 @pytest.mark.parametrize("text", ["Привет, как дела?", "你好，我很想他", "مرحبا كيف حالك"])
