@@ -105,9 +105,13 @@ def _options(stage: Stage, facts: Facts, variant: int, style: str) -> tuple[Text
     memories = [m for m in facts.memories if m.strip()]
     have = {"memory": bool(memories), "now_into": bool(drafts.as_topic(facts.now_into, facts.pronoun))}
 
-    def memory(turn: int) -> str:
-        # A new memory each time the rotation comes round to the template that uses one.
-        return memories[turn % len(memories)] if memories else ""
+    def memory(turn: int) -> list[str]:
+        # A new memory each time the rotation comes round to the template that uses one; the others after it,
+        # in case that one does not pass the review in this template.
+        if not memories:
+            return [""]
+        first = turn % len(memories)
+        return memories[first:] + memories[:first]
 
     def usable(tone: Tone) -> list[drafts.Template]:
         # Rotate over the templates her facts allow, so the next variant really is a different one.
@@ -133,19 +137,23 @@ def _options(stage: Stage, facts: Facts, variant: int, style: str) -> tuple[Text
 
 
 def _first_fitting(
-    order: list[drafts.Template], stage: Stage, facts: Facts, memory: str, shorter: bool, want: int
+    order: list[drafts.Template], stage: Stage, facts: Facts, memories: list[str], shorter: bool, want: int
 ) -> list[tuple[str, str]]:
-    """The first `want` templates that pass the review once filled with her words."""
+    """The first `want` templates that pass the review once filled with her words (with the first of her
+    `memories` that passes, for a template that uses one)."""
     picked: list[tuple[str, str]] = []
     seen: set[str] = set()
+    # In his_move every option answers a text from him (mode ANSWER), so it is reviewed as a reply.
+    replying = True if stage is Stage.HIS_MOVE else None
     for template in order:
         raw = template.short_text if shorter else template.text
-        text = drafts.fill(
-            raw, name=facts.his_name, pronoun=facts.pronoun, memory=memory, now_into=facts.now_into
-        )
-        # In his_move every option answers a text from him (mode ANSWER), so it is reviewed as a reply.
-        replying = True if stage is Stage.HIS_MOVE else None
-        if text in seen or review_draft(text, stage, replying=replying).verdict is not Verdict.SEND:
+        for memory in memories if "memory" in drafts.needs(raw) else memories[:1]:
+            text = drafts.fill(
+                raw, name=facts.his_name, pronoun=facts.pronoun, memory=memory, now_into=facts.now_into
+            )
+            if text not in seen and review_draft(text, stage, replying=replying).verdict is Verdict.SEND:
+                break
+        else:
             continue
         seen.add(text)
         picked.append((text, drafts.fill(template.why, name=facts.his_name, pronoun=facts.pronoun)))

@@ -899,6 +899,10 @@ def read(text: str) -> Reading:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Sentences are read one by one only where the whole message leaves some doubt about safety: of the training
+# messages of two or more sentences that are not about safety, about a quarter; on the four folds of bench/cv.py
+# that cost 0.5 points of crisis recall (0.935 -> 0.930).
+POOL_FLOOR = 0.03
 _MAX_SENTENCES = 6  # bounds the cost of a long message; _MODEL_CHARS already bounds its length
 
 
@@ -931,7 +935,8 @@ def _read(text: str) -> Reading:
     # A quiet line in a long message is diluted in the whole message's reading, so each sentence is read too.
     # Out of its message a sentence is easier to misread: it may raise a question, never act on its own.
     worst = {s: probs[s] for s in _SAFETY}
-    for part in _sentences(text[:_MODEL_CHARS]):
+    parts = _sentences(text[:_MODEL_CHARS]) if max(worst.values()) >= POOL_FLOOR else []
+    for part in parts:
         part_probs = model.probabilities(*model_input(part))
         for intent in _SAFETY:
             worst[intent] = max(worst[intent], part_probs[intent.value])

@@ -104,6 +104,9 @@ def sources() -> list[Path]:
 # data beside the rest so the model learns them too. Written out by `python -m coach.reading.train drafts`;
 # a test checks the file still matches the templates.
 TEMPLATE_DATA = DRAFT_DATA / "coach_templates.tsv"
+# The coach's own texts are known good and must pass its own review; among thousands of drafts written to teach
+# subtle harm, a few hundred of them counted once were outvoted ("hey, just saying hi" read as a half-dig).
+TEMPLATE_WEIGHT = 5.0
 _TEMPLATE_FACTS = (
     ("Sam", "our trip to Lisbon", "his new pottery class"),
     ("Alex", "the night we got lost in Rome", "running"),
@@ -112,16 +115,22 @@ _TEMPLATE_FACTS = (
 
 
 def template_rows() -> str:
-    """The TSV text of every template, filled with a few different facts, labelled send/good at its stage."""
-    from coach.copy.drafts import TEMPLATES, fill
+    """The TSV text of every template, and of the review's fallback text for each stage (what it offers when
+    nothing of her draft can be kept), filled with a few different facts, labelled send/good at its stage."""
+    from coach.copy.drafts import TEMPLATES, fill, review_fallback
+    from coach.vocabulary import Stage
 
     lines = ["stage\tverdict\tkind\tdraft"]
-    for stage, tones in TEMPLATES.items():
-        texts = {
-            fill(raw, name=name, memory=memory, now_into=now)
-            for pool in tones.values()
+    for stage in Stage:
+        raws = {review_fallback(stage)} | {
+            raw
+            for pool in TEMPLATES.get(stage, {}).values()
             for template in pool
             for raw in (template.text, template.short_text)
+        }
+        texts = {
+            fill(raw, name=name, memory=memory, now_into=now)
+            for raw in raws
             for name, memory, now in _TEMPLATE_FACTS
         }
         lines += [f"{stage.value}\tsend\tgood\t{' '.join(t.split())}" for t in sorted(texts)]
@@ -142,16 +151,18 @@ def examples(paths: Sequence[Path]) -> tuple[list[str], list[str], list[float]]:
     """Packed texts, labels and weights. Training balances the labels (coach.reading.train), which would give
     26 "too_soon" rows the weight of 400 "good" ones, and read big feelings into every hello. The weights undo
     that: each row counts once, so the model's odds follow how often a coach meets each kind."""
-    texts, labels = [], []
+    texts, labels, boosts = [], [], []
     for path in paths:
+        boost = TEMPLATE_WEIGHT if path.name == TEMPLATE_DATA.name else 1.0
         for stage, verdict, kind, draft in read_rows(path):
             if stage == "no_contact" and kind not in HARMFUL:
                 continue  # no_contact waits by rule; see the module docstring
             texts.append(_pack(draft, stage))
             labels.append(label_of(verdict, kind))
+            boosts.append(boost)
     counts = Counter(labels)
     mean = len(labels) / len(counts) if counts else 1.0
-    weights = [counts[label] / mean for label in labels]
+    weights = [counts[label] / mean * boost for label, boost in zip(labels, boosts, strict=True)]
     return texts, labels, weights
 
 

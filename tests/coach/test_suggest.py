@@ -395,6 +395,15 @@ def test_a_memory_that_would_not_pass_review_is_left_out(memory: str) -> None:
         assert all(memory not in t for t in texts(s))
 
 
+def test_a_memory_that_would_not_pass_review_gives_way_to_her_next_one() -> None:
+    facts = Facts(memories=("our huge fight on holiday", "the picnic by the lake"))
+    for variant in range(max_variants(Stage.REKINDLE)):
+        s = suggest(at(Stage.REKINDLE, facts), NOW, variant=variant)
+        assert all("huge fight" not in t for t in texts(s))
+    # The first set is where her first memory was due: the next one takes its place.
+    assert any("picnic by the lake" in t for t in texts(suggest(at(Stage.REKINDLE, facts), NOW, variant=0)))
+
+
 def test_blank_facts_count_as_none() -> None:
     s = suggest(at(Stage.REKINDLE, Facts(now_into="   ", memories=("  ",))), NOW)
     assert all("  " not in t and "of ," not in t for t in texts(s))
