@@ -1,7 +1,8 @@
 """Cross-validated figures on the training data: what thresholds and training choices are tuned on.
 
-    .venv/bin/python bench/cv.py intents     # about 4 minutes
-    .venv/bin/python bench/cv.py drafts      # about 2 minutes
+    .venv/bin/python bench/cv.py intents     # about 8 minutes
+    .venv/bin/python bench/cv.py drafts      # about 5 minutes
+    .venv/bin/python bench/cv.py drafts --caution=0.2,0.3,0.35,0.4   # the review's caution band, side by side
 
 Needs scikit-learn (`make train` installs it). Each of four folds trains the reader on three quarters of the
 training rows (coach/reading/data; bench/data is never read) and reads the rest through the coach's own
@@ -66,9 +67,13 @@ def intents() -> str:
     )
 
 
-def drafts() -> str:
+def drafts(cautions: tuple[float, ...] = ()) -> str:
+    """One line per value of review.CAUTION_AT in `cautions` (the shipped value if none): each fold's model is
+    trained once and read at every value."""
+    cautions = cautions or (review.CAUTION_AT,)
     rows = [row for path in draft_reader.sources() for row in draft_reader.read_rows(path)]
-    got = {}
+    got: dict[float, dict[int, str]] = {c: {} for c in cautions}
+    shipped_caution = review.CAUTION_AT
     for test in _folds(len(rows)):
         folder = Path(tempfile.mkdtemp())
         kept = "".join("\t".join(rows[i]) + "\n" for i in range(len(rows)) if i not in test)
@@ -76,19 +81,32 @@ def drafts() -> str:
         model = draft_reader.train_drafts([folder / "train.tsv"])
         draft_reader.shipped = lambda name, model=model: model  # type: ignore[assignment]
         draft_reader._read_shipped.cache_clear()
-        for i in test:
-            stage, _, _, draft = rows[i]
-            got[i] = review.review_draft(draft, stage).verdict.value
+        for caution in cautions:
+            review.CAUTION_AT = caution
+            for i in test:
+                stage, _, _, draft = rows[i]
+                got[caution][i] = review.review_draft(draft, stage).verdict.value
+    review.CAUTION_AT = shipped_caution
     coarse = _bench("drafts").coarse  # type: ignore[attr-defined]
-    agreement = sum(coarse(rows[i][1]) == coarse(g) for i, g in got.items()) / len(got)
-    unsafe = sum(rows[i][2] in draft_reader.HARMFUL and g == "send" for i, g in got.items())
-    return f"cv drafts agreement={agreement:.3f} unsafe_sent={unsafe} n={len(got)}"
+    lines = []
+    for caution, verdicts in got.items():
+        agreement = sum(coarse(rows[i][1]) == coarse(g) for i, g in verdicts.items()) / len(verdicts)
+        unsafe = sum(rows[i][2] in draft_reader.HARMFUL and g == "send" for i, g in verdicts.items())
+        good = [g for i, g in verdicts.items() if rows[i][1] == "send"]
+        doubted = sum(g != "send" for g in good) / len(good)
+        at = f" caution={caution}" if len(cautions) > 1 else ""
+        lines.append(
+            f"cv drafts{at} agreement={agreement:.3f} unsafe_sent={unsafe} good_not_send={doubted:.3f} "
+            f"n={len(verdicts)}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    which = argv[1:] or ["drafts", "intents"]
+    cautions = tuple(float(v) for a in argv[1:] if a.startswith("--caution=") for v in a[10:].split(","))
+    which = [a for a in argv[1:] if not a.startswith("--")] or ["drafts", "intents"]
     for name in which:
-        print(intents() if name == "intents" else drafts(), flush=True)
+        print(intents() if name == "intents" else drafts(cautions), flush=True)
     return 0
 
 

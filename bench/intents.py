@@ -13,6 +13,8 @@ the confusions, how often the coach would ask, the time a reading takes, then on
     hard_asked          hard negatives given a care reply or a safety question
     asked               messages the coach asks about instead of acting
     p99_ms              of one reading (after a warm-up), on this machine
+
+`--whole-only` reads each message as a whole only, not also sentence by sentence (see coach.understand).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script, the project root is not on the path
     sys.path.insert(0, str(ROOT))
 
+from coach import understand  # noqa: E402
 from coach.understand import Reading, read  # noqa: E402
 from coach.vocabulary import Intent  # noqa: E402
 
@@ -52,7 +55,9 @@ def share(flags: list[bool]) -> float:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv[1:]] or [DEFAULT]
+    paths = [Path(a) for a in argv[1:] if not a.startswith("--")] or [DEFAULT]
+    if "--whole-only" in argv:  # what reading each sentence of a long message too costs and brings
+        understand.POOL_FLOOR = float("inf")
     rows = [row for path in paths for row in load(path)]
     read("warm up")  # loads the model once
     readings, times = [], []
