@@ -1405,6 +1405,20 @@ def _no_hunches_here(q: Question | None, check: Intent, text: str) -> bool:
     )
 
 
+# Typed questions whose answers the coach can parse: a parsed answer is taken before any reading of the words.
+_PARSERS: dict[Question, Callable[[str], object]] = {
+    Question.TIMEZONE: parse_timezone,
+    Question.SET_TIMEZONE: parse_timezone,
+    Question.SET_QUIET: parse_quiet_hours,
+    Question.SET_NUDGE_HOUR: parse_hour,
+}
+
+
+def _parses_as_answer(q: Question, text: str) -> bool:
+    parser = _PARSERS.get(q)
+    return parser is not None and parser(text) is not None
+
+
 def _a_number_for(q: Question, text: str) -> bool:
     """A bare number typed at the mood question is her answer, in range or not ("2", "9", "²"): the range is
     answer_mood's to explain, not a hunch's to question."""
@@ -1422,6 +1436,8 @@ def _as_answer(journey: Journey, q: Question, text: str, reading: Reading) -> Ev
         if q is Question.HIS_NAME:
             name = name_in(text)
             return Answered(q, name) if name else Said(intent, text)
+        if _parses_as_answer(q, text):
+            return Answered(q, text)  # "UTC+2" at the time zone question is a zone, whatever a reader guesses
         if journey.stage is Stage.INTAKE and intent in NOT_AN_INTAKE_ANSWER and reading.sure:
             return Said(intent, text)
         return Answered(q, text)

@@ -216,6 +216,16 @@ def test_a_bad_timezone_is_asked_again() -> None:
     assert j2.awaiting is Question.TIMEZONE and "couldn't place" in texts(out)
 
 
+@pytest.mark.parametrize("zone", ["UTC+2", "Europe/Berlin", "New York", "GMT-5"])
+def test_a_time_zone_she_types_is_taken_whatever_a_reader_guesses(zone: str) -> None:
+    # The trained reader once read "UTC+2" as a question about her progress.
+    j, _ = run(
+        Journey(), "Sam", "a:ended:week", "a:who_ended:he", "a:his_reason:unknown", "a:still_talk:talking"
+    )
+    j2, _ = run(j, zone)
+    assert j2.awaiting is Question.READY and j2.prefs.timezone != "UTC"
+
+
 def test_questions_for_other_stages_wait_until_intake_is_done() -> None:
     j, out = run(Journey(), "Sam", "what should I text him?")
     assert j.awaiting is Question.ENDED and j.facts.ended == ""
