@@ -8,7 +8,9 @@ boyfriend" and a capitalised name in front of a verb read as "he"). Then:
   coach/reading/data/plain_safety.tsv) outside a frame of negation, joke, supposition or someone else's story;
   an empty or emoji-only message; a script the readers do not know;
 - the trained reader (coach.reading) reads everything else: the words, a sentence embedding, and what the broad
-  safety patterns below and a few exact signs (a quoted draft, a command, greetings) found, as features.
+  safety patterns below and a few exact signs (a quoted draft, a command, greetings) found, as features; where
+  a long message leaves some doubt about safety, each sentence is read on its own too, and may raise a
+  question about her safety (never act on its own).
 
 The broad safety patterns lean towards recall and are grouped by kind of wording (crisis: preparations, methods,
 passive wishes, slang; unsafe: violence, injuries, threats, stalking, control, fear; he_said_no: blocked, asked in
