@@ -126,9 +126,9 @@ HARM_AT = 0.6
 # Between CAUTION_AT and HARM_AT the model half-reads harm: not "send" (a coach would pause on it), but a
 # tweak, with her words trimmed of the part that may land wrong. Being unsure, it does not say "don't".
 # A trade, chosen on the four folds of `bench/cv.py drafts --caution=0.2,0.3,0.35,0.4` (6,517 drafts): harmful
-# drafts rated "send" 103 / 134 / 151 / 172, good drafts not "send" 23% / 18% / 17% / 15%. Trained on thousands of subtle
-# digs behind friendly openers, the model half-reads harm in some plain friendly texts ("Long time!" at 0.32):
-# below 0.35 it would doubt the coach's own texts.
+# drafts rated "send" 103 / 134 / 151 / 172, good drafts not "send" 23% / 18% / 17% / 15%. Trained on thousands
+# of subtle digs behind friendly openers, the model half-reads harm in some plain friendly texts ("Long time!"
+# at 0.32): below 0.35 it would doubt the coach's own texts.
 CAUTION_AT = 0.35
 WAIT_AT = 0.6
 HARM_AT_LONG = 0.8
